@@ -1,0 +1,74 @@
+"""Every setting Redub reads, from environment variables (documented in `.env.example`)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration; `REDUB_*` plus the vendors' usual names."""
+
+    model_config = SettingsConfigDict(env_prefix="REDUB_", env_file=".env", extra="ignore")
+
+    nats_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDUB_NATS_URL", "NATS_URL")
+    )
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDUB_DATABASE_URL", "DATABASE_URL")
+    )
+    state_dir: Path = Path(".redub")
+    storage_dir: Path | None = None
+
+    # JetStream layout: one stream for every event; subjects are `<prefix>.<event type>`.
+    stream_name: str = "REDUB"
+    subject_prefix: str = "redub"
+    duplicate_window_s: float = 120.0
+
+    # Stage runner.
+    max_deliver: int = 5
+    ack_wait_s: float = 30.0
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 30.0
+    fetch_batch: int = 64
+    concurrency: int = 8
+    relay_interval_s: float = 1.0
+    relay_grace_s: float = 2.0
+
+    # Providers: offline by default so the whole system runs with no account.
+    stt_provider: str = "pocketsphinx"
+    translator_provider: str = "pseudo"
+    tts_provider: str = "espeak"
+    mixer_engine: str = "ffmpeg"
+
+    # Gateway.
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8080
+    gateway_url: str = "http://127.0.0.1:8080"
+    jwt_secret: str = Field(
+        default="redub-dev-secret-change-me-32-bytes!",
+        validation_alias=AliasChoices("REDUB_JWT_SECRET", "SUPABASE_JWT_SECRET"),
+    )
+    jwt_audience: str = "authenticated"
+    max_upload_bytes: int = 500 * 1024 * 1024
+    supported_languages: list[str] = ["de", "en", "es", "fr", "it", "nl", "pt"]
+
+    # Janitor.
+    retention_hours: float = 48.0
+    sweep_interval_s: float = 300.0
+
+    # Observability.
+    log_level: str = "INFO"
+    metrics_port: int = 0
+
+    @property
+    def blob_root(self) -> Path:
+        """Folder of the embedded blob store."""
+        return self.storage_dir or self.state_dir / "blobs"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()

@@ -1,0 +1,207 @@
+"""The bus on NATS JetStream: one file-backed stream, durable pull consumers."""
+
+import asyncio
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
+from libs.events.envelope import RecordedEvent
+from libs.events.wire import decode, encode, subject_for
+
+ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
+
+
+class JetStreamDelivery:
+    """A JetStream message carrying one event."""
+
+    def __init__(self, msg: Msg, event: RecordedEvent) -> None:
+        self._msg = msg
+        self._event = event
+
+    @property
+    def event(self) -> RecordedEvent:
+        return self._event
+
+    @property
+    def attempt(self) -> int:
+        return int(self._msg.metadata.num_delivered)
+
+    async def ack(self) -> None:
+        await self._msg.ack()
+
+    async def nak(self, delay: float) -> None:
+        await self._msg.nak(delay=delay)
+
+    async def in_progress(self) -> None:
+        await self._msg.in_progress()
+
+
+class JetStreamSubscription:
+    """A pull subscription bound to a durable consumer."""
+
+    def __init__(self, sub: JetStreamContext.PullSubscription) -> None:
+        self._sub = sub
+
+    async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
+        try:
+            msgs = await self._sub.fetch(batch, timeout=timeout)
+        except NatsTimeout:
+            return []
+        return [JetStreamDelivery(m, decode(m.data)) for m in msgs]
+
+    async def close(self) -> None:
+        await self._sub.unsubscribe()
+
+
+class ExhaustedSubscription:
+    """Reads MAX_DELIVERIES advisories (kept in a stream) and loads the message each names."""
+
+    def __init__(self, sub: JetStreamContext.PullSubscription, js: JetStreamContext, stream: str):
+        self._sub = sub
+        self._js = js
+        self._stream = stream
+
+    async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
+        try:
+            msgs = await self._sub.fetch(batch, timeout=timeout)
+        except NatsTimeout:
+            return []
+        out: list[Delivery] = []
+        for m in msgs:
+            advisory = json.loads(m.data)
+            try:
+                raw = await self._js.get_msg(self._stream, int(advisory["stream_seq"]))
+            except NotFoundError:
+                await m.ack()  # the message is gone (stream purged): nothing left to fail
+                continue
+            out.append(_AdvisoryDelivery(m, decode(raw.data or b""), int(advisory["deliveries"])))
+        return out
+
+    async def close(self) -> None:
+        await self._sub.unsubscribe()
+
+
+class _AdvisoryDelivery(JetStreamDelivery):
+    def __init__(self, msg: Msg, event: RecordedEvent, deliveries: int) -> None:
+        super().__init__(msg, event)
+        self._deliveries = deliveries
+
+    @property
+    def attempt(self) -> int:
+        return self._deliveries
+
+
+class JetStreamBus(Bus):
+    """Events on subjects `<prefix>.<type>` of one stream; `Nats-Msg-Id` is the event id."""
+
+    def __init__(
+        self, nc: Client, stream: str, prefix: str, duplicate_window_s: float = 120.0
+    ) -> None:
+        self.nc = nc
+        self.js = nc.jetstream(publish_async_max_pending=4000)
+        self.stream = stream
+        self.prefix = prefix
+        self.duplicate_window_s = duplicate_window_s
+
+    @classmethod
+    async def connect(cls, url: str, stream: str, prefix: str, **kw: Any) -> "JetStreamBus":
+        """Connect (reconnecting forever on loss) and return the bus."""
+        nc = await nats.connect(
+            url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
+        )
+        return cls(nc, stream, prefix, **kw)
+
+    async def close(self) -> None:
+        if not self.nc.is_closed:
+            await self.nc.drain()
+
+    async def provision(self) -> None:
+        await _ensure_stream(
+            self.js,
+            StreamConfig(
+                name=self.stream,
+                subjects=[f"{self.prefix}.>"],
+                storage=StorageType.FILE,
+                duplicate_window=self.duplicate_window_s,
+            ),
+        )
+        # Advisories are fire-and-forget core messages; keeping them in a stream means a
+        # stage that was down when one was sent still turns it into a failure event.
+        await _ensure_stream(
+            self.js,
+            StreamConfig(
+                name=f"{self.stream}_ADVISORIES",
+                subjects=[f"{ADVISORY}.{self.stream}.*"],
+                storage=StorageType.FILE,
+                max_age=7 * 24 * 3600,
+            ),
+        )
+
+    async def publish(self, events: Sequence[RecordedEvent]) -> None:
+        futures = [
+            await self.js.publish_async(
+                subject_for(self.prefix, e.type),
+                encode(e),
+                headers={"Nats-Msg-Id": str(e.event_id)},
+            )
+            for e in events
+        ]
+        if futures:
+            await asyncio.wait_for(asyncio.gather(*futures), timeout=10)
+
+    async def subscribe(self, spec: ConsumerSpec) -> Subscription:
+        subjects = [subject_for(self.prefix, t) for t in spec.event_types]
+        config = ConsumerConfig(
+            durable_name=spec.name,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=spec.ack_wait_s,
+            max_deliver=spec.max_deliver,
+            max_ack_pending=10_000,
+            **_filter(subjects),
+        )
+        await _ensure_consumer(self.js, self.stream, config)
+        sub = await self.js.pull_subscribe_bind(durable=spec.name, stream=self.stream)
+        return JetStreamSubscription(sub)
+
+    async def exhausted(self, spec: ConsumerSpec) -> Subscription:
+        stream = f"{self.stream}_ADVISORIES"
+        name = f"{spec.name}_exhausted"
+        config = ConsumerConfig(
+            durable_name=name,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=spec.ack_wait_s,
+            filter_subject=f"{ADVISORY}.{self.stream}.{spec.name}",
+        )
+        await _ensure_consumer(self.js, stream, config)
+        sub = await self.js.pull_subscribe_bind(durable=name, stream=stream)
+        return ExhaustedSubscription(sub, self.js, self.stream)
+
+
+def _filter(subjects: list[str]) -> dict[str, Any]:
+    # One subject works on every server; several need NATS 2.10+.
+    if len(subjects) == 1:
+        return {"filter_subject": subjects[0]}
+    return {"filter_subjects": subjects}
+
+
+async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)
+
+
+async def _ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
+    # Creating a durable that exists with the same settings is a no-op, so every replica
+    # may call this; one with different settings is an operator's decision, so it fails.
+    await js.add_consumer(stream, config)

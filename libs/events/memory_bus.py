@@ -1,0 +1,128 @@
+"""An in-memory bus with JetStream's delivery semantics, for fast unit tests."""
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
+from libs.events.envelope import RecordedEvent
+
+
+@dataclass
+class _Pending:
+    event: RecordedEvent
+    attempt: int = 0
+    due: float = 0.0  # when it may be (re)delivered
+    settled: bool = False
+
+
+@dataclass
+class _Consumer:
+    spec: ConsumerSpec
+    pending: list[_Pending] = field(default_factory=list)
+    exhausted: list[_Pending] = field(default_factory=list)
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class MemoryDelivery:
+    """One delivery; ack wait runs from the moment it was fetched."""
+
+    def __init__(self, item: _Pending, consumer: _Consumer, exhausted: bool = False) -> None:
+        self._item = item
+        self._consumer = consumer
+        self._exhausted = exhausted
+
+    @property
+    def event(self) -> RecordedEvent:
+        return self._item.event
+
+    @property
+    def attempt(self) -> int:
+        return self._item.attempt
+
+    async def ack(self) -> None:
+        if self._exhausted:
+            self._consumer.exhausted.remove(self._item)
+        self._item.settled = True
+
+    async def nak(self, delay: float) -> None:
+        self._item.due = time.monotonic() + delay
+
+    async def in_progress(self) -> None:
+        self._item.due = time.monotonic() + self._consumer.spec.ack_wait_s
+
+
+class _MemorySubscription:
+    def __init__(self, consumer: _Consumer, exhausted: bool = False) -> None:
+        self._consumer = consumer
+        self._exhausted = exhausted
+
+    async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self._take(batch)
+            if out or time.monotonic() >= deadline:
+                return out
+            self._consumer.wakeup.clear()
+            try:
+                await asyncio.wait_for(self._consumer.wakeup.wait(), timeout=0.01)
+            except TimeoutError:
+                pass
+
+    def _take(self, batch: int) -> list[Delivery]:
+        c = self._consumer
+        if self._exhausted:
+            return [MemoryDelivery(i, c, exhausted=True) for i in c.exhausted[:batch]]
+        now = time.monotonic()
+        out: list[Delivery] = []
+        for item in list(c.pending):
+            if item.settled:
+                c.pending.remove(item)
+            elif item.due <= now and len(out) < batch:
+                if item.attempt >= c.spec.max_deliver:
+                    # Out of deliveries: JetStream would publish a MAX_DELIVERIES advisory.
+                    c.pending.remove(item)
+                    c.exhausted.append(item)
+                    continue
+                item.attempt += 1
+                item.due = now + c.spec.ack_wait_s
+                out.append(MemoryDelivery(item, c))
+        return out
+
+    async def close(self) -> None:
+        return None
+
+
+class MemoryBus(Bus):
+    """Every consumer sees every event of its types, published before or after it binds."""
+
+    def __init__(self) -> None:
+        self._log: list[RecordedEvent] = []
+        self._seen: set[str] = set()
+        self._consumers: dict[str, _Consumer] = {}
+
+    async def provision(self) -> None:
+        return None
+
+    async def publish(self, events: Sequence[RecordedEvent]) -> None:
+        for e in events:
+            if str(e.event_id) in self._seen:
+                continue  # Nats-Msg-Id deduplication
+            self._seen.add(str(e.event_id))
+            self._log.append(e)
+            for c in self._consumers.values():
+                if e.type in c.spec.event_types:
+                    c.pending.append(_Pending(e))
+                    c.wakeup.set()
+
+    async def subscribe(self, spec: ConsumerSpec) -> Subscription:
+        c = self._consumers.get(spec.name)
+        if c is None:
+            c = self._consumers[spec.name] = _Consumer(spec)
+            c.pending.extend(_Pending(e) for e in self._log if e.type in spec.event_types)
+        return _MemorySubscription(c)
+
+    async def exhausted(self, spec: ConsumerSpec) -> Subscription:
+        await self.subscribe(spec)
+        return _MemorySubscription(self._consumers[spec.name], exhausted=True)

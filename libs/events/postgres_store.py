@@ -1,0 +1,136 @@
+"""The event store on PostgreSQL (asyncpg)."""
+
+import itertools
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from libs.events.commit import Commit, HandledKey, plan_commits
+from libs.events.envelope import RecordedEvent, utcnow
+from libs.events.job_view import JobView
+from libs.events.postgres_rows import EVENT_COLUMNS, INSERT_EVENTS, events_to_columns, row_to_event
+from libs.events.store import EventStore
+from libs.events.view_rows import write_views
+
+# One constant key: every append in the database takes this lock, so positions commit
+# in the order they were assigned (the remedy for sequence gaps the `eventsourcing`
+# library and Message DB use).
+APPEND_LOCK = 0x5245_4455_4200
+
+
+class PostgresEventStore(EventStore):
+    """`job_events` with inline views, an outbox table and a `handled` table."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @classmethod
+    async def connect(cls, dsn: str, min_size: int = 1, max_size: int = 10) -> "PostgresEventStore":
+        """Open a pool against `dsn`."""
+        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+        return cls(pool)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def append(self, commits: Sequence[Commit]) -> list[list[RecordedEvent] | None]:
+        if not commits:
+            return []
+        async with self.pool.acquire() as conn, conn.transaction():
+            duplicate = await self._claim(conn, commits)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
+            job_ids = list({c.job_id for c in commits})
+            rows = await conn.fetch(
+                "SELECT view::text FROM jobs WHERE job_id = ANY($1::uuid[])", job_ids
+            )
+            views = {v.job_id: v for v in (JobView.model_validate_json(r[0]) for r in rows)}
+            top = await conn.fetchval("SELECT coalesce(max(position), 0) FROM job_events")
+            plan = plan_commits(commits, views, duplicate, itertools.count(top + 1), utcnow())
+            if plan.records:
+                await conn.execute(INSERT_EVENTS, *events_to_columns(plan.records))
+                await conn.execute(
+                    "INSERT INTO outbox (position) SELECT unnest($1::bigint[])",
+                    [e.position for e in plan.records],
+                )
+                touched = {e.job_id for e in plan.records}
+                await write_views(conn, [plan.views[j] for j in touched])
+        return plan.per_commit
+
+    async def _claim(self, conn: asyncpg.Connection, commits: Sequence[Commit]) -> list[bool]:
+        """Insert the commits' handled markers; a marker already there makes a duplicate."""
+        keys = [c.handled for c in commits if c.handled]
+        claimed: set[HandledKey] = set()
+        if keys:
+            rows = await conn.fetch(
+                "INSERT INTO handled (consumer, key) SELECT * FROM unnest($1::text[], $2::text[])"
+                " ON CONFLICT DO NOTHING RETURNING consumer, key",
+                [k.consumer for k in keys],
+                [k.key for k in keys],
+            )
+            claimed = {HandledKey(r["consumer"], r["key"]) for r in rows}
+        duplicate: list[bool] = []
+        for c in commits:
+            # A key claimed once covers one commit; a second commit with it is a duplicate.
+            duplicate.append(c.handled is not None and c.handled not in claimed)
+            if c.handled is not None:
+                claimed.discard(c.handled)
+        return duplicate
+
+    async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
+        if not keys:
+            return set()
+        rows = await self.pool.fetch(
+            "SELECT consumer, key FROM handled WHERE (consumer, key) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [k.consumer for k in keys],
+            [k.key for k in keys],
+        )
+        return {HandledKey(r["consumer"], r["key"]) for r in rows}
+
+    async def read_stream(self, job_id: UUID) -> list[RecordedEvent]:
+        rows = await self.pool.fetch(
+            f"SELECT {EVENT_COLUMNS} FROM job_events WHERE job_id = $1 ORDER BY seq", job_id
+        )
+        return [row_to_event(r) for r in rows]
+
+    async def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        rows = await self.pool.fetch(
+            f"SELECT {EVENT_COLUMNS} FROM job_events WHERE position > $1"
+            " ORDER BY position LIMIT $2",
+            after,
+            limit,
+        )
+        return [row_to_event(r) for r in rows]
+
+    async def load_view(self, job_id: UUID) -> JobView | None:
+        raw = await self.pool.fetchval("SELECT view::text FROM jobs WHERE job_id = $1", job_id)
+        return JobView.model_validate_json(raw) if raw else None
+
+    async def finished_jobs(self, before: datetime, limit: int = 1000) -> list[JobView]:
+        rows = await self.pool.fetch(
+            "SELECT view::text FROM jobs WHERE status IN ('completed', 'failed')"
+            " AND completed_at < $1 AND view->>'deletion_requested_at' IS NULL"
+            " ORDER BY completed_at LIMIT $2",
+            before,
+            limit,
+        )
+        return [JobView.model_validate_json(r[0]) for r in rows]
+
+    async def unpublished(self, older_than_s: float, limit: int = 500) -> list[RecordedEvent]:
+        rows = await self.pool.fetch(
+            f"SELECT {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))}"
+            " FROM outbox o JOIN job_events e USING (position)"
+            " WHERE o.created_at < now() - make_interval(secs => $1)"
+            " ORDER BY o.position LIMIT $2",
+            older_than_s,
+            limit,
+        )
+        return [row_to_event(r) for r in rows]
+
+    async def mark_published(self, positions: Sequence[int]) -> None:
+        if positions:
+            await self.pool.execute(
+                "DELETE FROM outbox WHERE position = ANY($1::bigint[])", list(positions)
+            )

@@ -1,0 +1,36 @@
+"""Reads stored payloads of any schema version as the current payload models.
+
+History is never edited: a new schema version adds an upcaster from the version before it,
+and old rows are lifted on read.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from libs.events.catalogue import CATALOGUE, Payload
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+# (event type, from version) -> function lifting a payload to version + 1.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class UnknownEventType(LookupError):
+    """A stored event whose type this build does not know."""
+
+
+def decode_payload(
+    event_type: str,
+    version: int,
+    data: Mapping[str, Any],
+    upcasters: Mapping[tuple[str, int], Upcaster] = UPCASTERS,
+) -> Payload:
+    """Validate a stored payload, upcasting it step by step to the current version."""
+    model = CATALOGUE.get(event_type)
+    if model is None:
+        raise UnknownEventType(event_type)
+    payload = dict(data)
+    while version < model.version:
+        payload = upcasters[(event_type, version)](payload)
+        version += 1
+    return model.model_validate(payload)

@@ -1,0 +1,23 @@
+"""Where each object lives: one prefix per job, so purging a job is one prefix."""
+
+from uuid import UUID
+
+
+def job_prefix(job_id: UUID) -> str:
+    """Every object a job's stages write."""
+    return f"jobs/{job_id}/"
+
+
+def upload_key(user_id: UUID, upload_id: UUID) -> str:
+    """An uploaded stem."""
+    return f"uploads/{user_id}/{upload_id}"
+
+
+def transcript_key(job_id: UUID) -> str:
+    """The source-language transcript."""
+    return f"{job_prefix(job_id)}transcript.json"
+
+
+def language_key(job_id: UUID, language: str, name: str) -> str:
+    """An object of one target language."""
+    return f"{job_prefix(job_id)}{language}/{name}"

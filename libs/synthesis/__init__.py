@@ -1,0 +1,1 @@
+"""Text-to-speech: the provider interface and its implementations."""

@@ -1,0 +1,56 @@
+"""Text-to-speech with the espeak-ng command-line synthesiser (robotic, but offline and fast)."""
+
+import asyncio
+from pathlib import Path
+
+from libs.media.errors import MediaError
+from libs.media.ffmpeg_run import stderr_tail
+from libs.media.wav import wav_duration
+from libs.synthesis.errors import SynthesisError, UnsupportedLanguage
+from libs.synthesis.espeak_voices import espeak_voice
+
+
+class EspeakTextToSpeech:
+    """Runs `espeak-ng -v <voice> -w <out>` per line; output is 22.05 kHz mono 16-bit WAV."""
+
+    name = "espeak"
+
+    def __init__(self, *, executable: str = "espeak-ng", words_per_minute: int = 160) -> None:
+        self._executable = executable
+        self._words_per_minute = words_per_minute
+
+    async def synthesize(self, text: str, language: str, out: Path) -> float:
+        """Speak `text` into the WAV `out`; raises UnsupportedLanguage or SynthesisError."""
+        voice = espeak_voice(language)
+        if voice is None:
+            raise UnsupportedLanguage(self.name, language)
+        if not text.strip():
+            raise SynthesisError("cannot synthesise empty text")
+        await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
+        # Text goes through stdin so a line starting with "-" is never read as an option.
+        command = [self._executable, "-v", voice, "-s", str(self._words_per_minute), "-w", str(out)]
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except FileNotFoundError as exc:
+            raise SynthesisError(f"{self._executable} is not installed") from exc
+        try:
+            _, stderr = await process.communicate(text.encode("utf-8"))
+        except asyncio.CancelledError:
+            process.kill()
+            await asyncio.shield(process.wait())
+            raise
+        # espeak-ng exits 0 on some failures, so a missing file counts as failure too.
+        if process.returncode != 0 or not await asyncio.to_thread(out.is_file):
+            raise SynthesisError(
+                f"espeak-ng failed for voice {voice!r} (exit code {process.returncode}): "
+                f"{stderr_tail(stderr)}"
+            )
+        try:
+            return await asyncio.to_thread(wav_duration, out)
+        except MediaError as exc:
+            raise SynthesisError(f"espeak-ng wrote an unreadable WAV: {exc}") from exc

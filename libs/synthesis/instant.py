@@ -1,0 +1,36 @@
+"""A text-to-speech stand-in that writes silence of a plausible length, for benchmarks."""
+
+import asyncio
+import wave
+from pathlib import Path
+
+SAMPLE_RATE = 16_000
+SECONDS_PER_CHARACTER = 0.06
+MIN_DURATION_S = 0.2
+MAX_DURATION_S = 10.0
+
+
+class InstantTextToSpeech:
+    """Writes a silent 16 kHz mono 16-bit WAV whose length grows with the text (capped)."""
+
+    name = "instant"
+
+    async def synthesize(self, text: str, language: str, out: Path) -> float:
+        """Write silence lasting roughly as long as speaking `text` would; return its duration."""
+        frames = round(silence_duration(text) * SAMPLE_RATE)
+        await asyncio.to_thread(_write_silence, out, frames)
+        return frames / SAMPLE_RATE
+
+
+def silence_duration(text: str) -> float:
+    """Seconds of audio for `text`: 60 ms per character, within [0.2 s, 10 s] (pure)."""
+    return min(MAX_DURATION_S, max(MIN_DURATION_S, len(text.strip()) * SECONDS_PER_CHARACTER))
+
+
+def _write_silence(out: Path, frames: int) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(out), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(bytes(2 * frames))

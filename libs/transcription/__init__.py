@@ -1,0 +1,1 @@
+"""Speech-to-text: the transcript model, the provider interface and its implementations."""

@@ -1,0 +1,50 @@
+"""A speech-to-text stand-in that answers at once with deterministic segments."""
+
+import math
+from pathlib import Path
+
+from libs.media.probe import probe_duration
+from libs.transcription.segment import Segment, Transcript
+
+_SENTENCES = (
+    "This is an instant transcript.",
+    "It does not listen to the audio.",
+    "Each segment covers a fixed slice of time.",
+    "Use it for benchmarks and tests.",
+)
+
+
+class InstantSpeechToText:
+    """Tiles the audio's duration with canned text, without recognising anything."""
+
+    name = "instant"
+
+    def __init__(self, *, duration_s: float | None = None, segment_s: float = 3.0) -> None:
+        """`duration_s` skips probing the file (no ffprobe), e.g. for benchmarks."""
+        if segment_s <= 0:
+            raise ValueError("segment_s must be positive")
+        self._duration_s = duration_s
+        self._segment_s = segment_s
+
+    async def transcribe(self, audio: Path, language: str) -> Transcript:
+        """Canned segments tiling the whole duration of `audio`."""
+        duration = self._duration_s if self._duration_s is not None else await probe_duration(audio)
+        return Transcript(
+            language=language,
+            duration_s=duration,
+            segments=tile_segments(duration, self._segment_s),
+        )
+
+
+def tile_segments(duration_s: float, segment_s: float) -> list[Segment]:
+    """Consecutive segments of `segment_s` (the last one shorter) covering `duration_s`."""
+    count = math.ceil(duration_s / segment_s) if duration_s > 0 else 0
+    return [
+        Segment(
+            index=i,
+            start=round(i * segment_s, 3),
+            end=round(min((i + 1) * segment_s, duration_s), 3),
+            text=_SENTENCES[i % len(_SENTENCES)],
+        )
+        for i in range(count)
+    ]

@@ -1,0 +1,46 @@
+"""A transcript: timed segments of recognised speech, stored as a JSON blob."""
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Segment(BaseModel):
+    """One timed piece of speech (seconds from the start of the audio)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int = Field(ge=0)
+    start: float = Field(ge=0.0)
+    end: float = Field(ge=0.0)
+    text: str
+
+    @model_validator(mode="after")
+    def _end_not_before_start(self) -> "Segment":
+        if self.end < self.start:
+            raise ValueError(
+                f"segment {self.index} ends ({self.end}) before it starts ({self.start})"
+            )
+        return self
+
+    @property
+    def duration(self) -> float:
+        """Length of the segment in seconds."""
+        return self.end - self.start
+
+
+class Transcript(BaseModel):
+    """Everything recognised in one audio file, in order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    language: str
+    duration_s: float = Field(ge=0.0)
+    segments: list[Segment]
+
+    def to_json(self) -> str:
+        """Serialise to the JSON stored as a blob."""
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> "Transcript":
+        """Parse a blob written by `to_json`; raises pydantic.ValidationError if malformed."""
+        return cls.model_validate_json(data)

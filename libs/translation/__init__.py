@@ -1,0 +1,1 @@
+"""Machine translation: the provider interface and its implementations."""

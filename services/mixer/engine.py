@@ -1,0 +1,42 @@
+"""How the mixer renders audio: ffmpeg for real, or an instant stand-in for benchmarks."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from libs.media.mixdown import PlacedClip, render_dub
+from libs.synthesis.instant import InstantTextToSpeech
+
+
+class MixEngine(Protocol):
+    """Renders the dubbed voice stem and the mix."""
+
+    name: str
+
+    async def render(
+        self, background: Path, clips: Sequence[PlacedClip], voice_out: Path, mix_out: Path
+    ) -> None: ...
+
+
+class FfmpegMixEngine:
+    """Clips placed at their start times over the background, with ffmpeg."""
+
+    name = "ffmpeg"
+
+    async def render(
+        self, background: Path, clips: Sequence[PlacedClip], voice_out: Path, mix_out: Path
+    ) -> None:
+        await render_dub(background, clips, voice_out, mix_out)
+
+
+class InstantMixEngine:
+    """Writes short silent files at once: measures the pipeline, not the mixing."""
+
+    name = "instant"
+
+    async def render(
+        self, background: Path, clips: Sequence[PlacedClip], voice_out: Path, mix_out: Path
+    ) -> None:
+        silence = InstantTextToSpeech()
+        await silence.synthesize("", "en", voice_out)
+        await silence.synthesize("", "en", mix_out)

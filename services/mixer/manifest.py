@@ -1,0 +1,31 @@
+"""The per-language manifest clients download next to the artifacts."""
+
+import json
+from collections.abc import Sequence
+
+from libs.events.catalogue import Artifact
+from libs.events.job_view import JobView
+
+
+def build_manifest(
+    job: JobView, language: str, artifacts: Sequence[Artifact], engine: str
+) -> bytes:
+    """A JSON document naming each artifact with its size and sha256."""
+    doc = {
+        "job_id": str(job.job_id),
+        "source_language": job.source_language,
+        "language": language,
+        "duration_s": job.background.duration_s,
+        "mix_engine": engine,
+        "artifacts": [
+            {
+                "kind": a.kind,
+                "file": a.blob.key.rsplit("/", 1)[-1],
+                "content_type": a.blob.content_type,
+                "size": a.blob.size,
+                "sha256": a.blob.sha256,
+            }
+            for a in artifacts
+        ],
+    }
+    return json.dumps(doc, indent=2).encode()

@@ -1,0 +1,23 @@
+"""The index of a language's synthesized clips, stored next to them as `speech.json`."""
+
+from pydantic import BaseModel
+
+from libs.events.catalogue import BlobRef
+
+
+class ClipEntry(BaseModel):
+    """One spoken line and the original line's timing it should fit."""
+
+    index: int
+    start: float
+    end: float
+    duration_s: float
+    blob: BlobRef
+
+
+class SpeechIndex(BaseModel):
+    """Every clip of one language, and the translation they speak."""
+
+    language: str
+    translation: BlobRef
+    clips: list[ClipEntry]

@@ -1,0 +1,148 @@
+"""Shared fixtures: NATS and PostgreSQL servers, per-test databases and stream prefixes.
+
+Servers come from TEST_NATS_URL / TEST_DATABASE_URL when set, else from embedded binaries
+(or Docker when REDUB_TEST_SERVERS=testcontainers).
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from libs.servers import EmbeddedNats, EmbeddedPostgres
+
+SERVERS_ENV = "REDUB_TEST_SERVERS"
+
+
+def _use_testcontainers() -> bool:
+    return os.environ.get(SERVERS_ENV) == "testcontainers"
+
+
+def with_database(url: str, database: str) -> str:
+    """Return `url` pointing at `database` on the same server."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _admin(url: str, statement: sql.Composable, params: tuple[object, ...] = ()) -> None:
+    # CREATE/DROP DATABASE cannot run inside a transaction block.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement, params)
+
+
+def _migrate(url: str) -> None:
+    # Imported late so a broken migration module fails only the tests that need a database.
+    from libs.schema.migrate import migrate
+
+    migrate(url)
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a JetStream-enabled NATS server shared by the whole session."""
+    if url := os.environ.get("TEST_NATS_URL"):
+        yield url
+    elif _use_testcontainers():
+        from testcontainers.core.container import DockerContainer
+        from testcontainers.core.waiting_utils import wait_for_logs
+
+        with DockerContainer("nats:2.10").with_command("-js").with_exposed_ports(4222) as box:
+            wait_for_logs(box, "Server is ready")
+            yield f"nats://{box.get_container_host_ip()}:{box.get_exposed_port(4222)}"
+    else:
+        with EmbeddedNats(tmp_path_factory.mktemp("nats")) as server:
+            yield server.url
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Superuser URL of a PostgreSQL server shared by the session (maintenance database)."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+    elif _use_testcontainers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16", driver=None) as box:
+            yield box.get_connection_url()
+    else:
+        # Shared server is never crashed on purpose, so durability can go for speed.
+        with EmbeddedPostgres(tmp_path_factory.mktemp("postgres"), fast=True) as server:
+            yield server.admin_url
+
+
+@pytest.fixture(scope="session")
+def _template_database(pg_admin_url: str) -> Iterator[str]:
+    """Name of a database migrated once per session; test databases are cloned from it."""
+    name = f"redub_template_{uuid.uuid4().hex[:8]}"
+    _admin(pg_admin_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    _migrate(with_database(pg_admin_url, name))
+    # CREATE DATABASE ... TEMPLATE fails while anyone (e.g. a lingering yoyo connection) is
+    # connected to the template.
+    _admin(
+        pg_admin_url,
+        sql.SQL(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()"
+        ),
+        (name,),
+    )
+    yield name
+    _admin(
+        pg_admin_url,
+        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)),
+    )
+
+
+@pytest.fixture
+def database_url(pg_admin_url: str, _template_database: str) -> Iterator[str]:
+    """URL of a fresh, fully migrated database private to this test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    ident = sql.Identifier(name)
+    template = sql.Identifier(_template_database)
+    _admin(pg_admin_url, sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(ident, template))
+    yield with_database(pg_admin_url, name)
+    _admin(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
+@pytest.fixture
+def stream_prefix() -> str:
+    """Short unique token for naming this test's JetStream streams and subjects."""
+    return "t" + uuid.uuid4().hex[:8]
+
+
+@dataclass
+class PrivateServers:
+    """Servers owned by one test, free to be stopped, killed and restarted."""
+
+    nats: EmbeddedNats
+    postgres: EmbeddedPostgres
+
+    @property
+    def nats_url(self) -> str:
+        """Client URL of the private NATS server."""
+        return self.nats.url
+
+    @property
+    def database_url(self) -> str:
+        """URL of the private, migrated application database."""
+        return self.postgres.url
+
+
+@pytest.fixture
+def private_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateServers]:
+    """A fresh NATS and a migrated PostgreSQL used only by this test (even with TEST_* URLs)."""
+    root = tmp_path_factory.mktemp("private")
+    servers = PrivateServers(EmbeddedNats(root / "nats"), EmbeddedPostgres(root / "postgres"))
+    with ExitStack() as stack:
+        stack.callback(servers.nats.stop)
+        stack.callback(servers.postgres.stop)
+        servers.nats.start()
+        servers.postgres.start()
+        _migrate(servers.postgres.url)
+        yield servers
