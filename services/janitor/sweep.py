@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from libs.events.catalogue import DeletionRequested
 from libs.events.commit import Commit, HandledKey
-from libs.events.envelope import NewEvent
+from libs.events.envelope import NewEvent, RecordedEvent
 from libs.events.job_view import JobView
 from libs.events.store import EventStore
 
@@ -14,10 +14,10 @@ SWEEP_CONSUMER = "janitor-sweep"
 
 @dataclass(frozen=True, slots=True)
 class SweepResult:
-    """Jobs found past retention, and how many deletion requests this pass appended."""
+    """Jobs found past retention, and the deletion requests this pass appended."""
 
     due: list[JobView]
-    requested: int
+    requested: list[RecordedEvent]
 
 
 def past_retention(view: JobView, now: datetime) -> bool:
@@ -34,7 +34,7 @@ async def sweep(store: EventStore, now: datetime, dry_run: bool = False) -> Swee
     """Request deletion of every job past retention; with `dry_run`, only report them."""
     due = [v for v in await store.finished_jobs(before=now) if past_retention(v, now)]
     if dry_run or not due:
-        return SweepResult(due, 0)
+        return SweepResult(due, [])
     commits = [
         Commit(
             v.job_id,
@@ -52,4 +52,4 @@ async def sweep(store: EventStore, now: datetime, dry_run: bool = False) -> Swee
         for v in due
     ]
     results = await store.append(commits)
-    return SweepResult(due, sum(1 for r in results if r))
+    return SweepResult(due, [e for r in results for e in r or ()])

@@ -1,0 +1,100 @@
+"""`redub`: one command for every process and chore."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from uuid import UUID
+
+from libs.config.settings import Settings, get_settings
+from libs.observability.logging import configure_logging
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen subcommand."""
+    parser = argparse.ArgumentParser(prog="redub", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations")
+    serve = sub.add_parser("serve", help="run one service")
+    serve.add_argument("service", choices=_services())
+    sub.add_parser("dev", help="run the whole system on this machine")
+    demo = sub.add_parser("demo", help="dub a demo programme end to end")
+    demo.add_argument("--out", type=Path, default=Path("out"))
+    demo.add_argument("--languages", default="fr,de")
+    demo.add_argument("--voice", type=Path, default=None, help="a voice stem to use instead")
+    sub.add_parser("replay", help="rebuild the progress views from job_events")
+    janitor = sub.add_parser("janitor", help="run one retention sweep")
+    janitor.add_argument("--dry-run", action="store_true", help="only list what is due")
+    token = sub.add_parser("token", help="mint a development JWT")
+    token.add_argument("--user", type=UUID, default=None)
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level, service=getattr(args, "service", args.command))
+    if args.command == "dev":
+        from libs.cli.dev import run_dev
+
+        run_dev(settings)  # signal handling wants the main thread, outside the event loop
+        return 0
+    return int(asyncio.run(_run(args, settings)) or 0)
+
+
+def _services() -> tuple[str, ...]:
+    from services.registry import SERVICES
+
+    return SERVICES
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    match args.command:
+        case "migrate":
+            from libs.schema.migrate import migrate
+
+            applied = migrate(_require(settings.database_url, "DATABASE_URL"))
+            print(f"applied {applied} migration(s)")
+        case "serve":
+            await _serve(args.service, settings)
+        case "demo":
+            from libs.cli.demo import run_demo
+
+            langs = [x.strip() for x in args.languages.split(",") if x.strip()]
+            return await run_demo(settings, args.out, langs, args.voice)
+        case "replay":
+            from libs.cli.replay_command import run_replay
+
+            await run_replay(settings)
+        case "janitor":
+            from libs.cli.janitor_command import run_janitor
+
+            await run_janitor(settings, args.dry_run)
+        case "token":
+            from uuid import uuid4
+
+            from libs.auth.tokens import mint_token
+
+            print(mint_token(args.user or uuid4(), settings.jwt_secret))
+    return 0
+
+
+async def _serve(service: str, settings: Settings) -> None:
+    if service == "gateway":
+        from services.gateway.server import serve_gateway
+
+        await serve_gateway(settings)
+        return
+    from libs.runtime.serve_stage import serve_stage
+    from services.janitor.service import sweep_forever
+    from services.registry import STAGES
+
+    extras = (sweep_forever,) if service == "janitor" else ()
+    await serve_stage(settings, STAGES[service], extras)
+
+
+def _require(value: str | None, name: str) -> str:
+    if not value:
+        print(f"redub: set {name}", file=sys.stderr)
+        raise SystemExit(2)
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

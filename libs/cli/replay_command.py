@@ -1,0 +1,21 @@
+"""`redub replay`: drop and rebuild the progress views from job_events."""
+
+import asyncpg
+
+from libs.config.settings import Settings
+from libs.events.rebuild import rebuild_views
+
+
+async def run_replay(settings: Settings) -> None:
+    """Rebuild the views and print the throughput."""
+    if not settings.database_url:
+        raise SystemExit("redub: set DATABASE_URL")
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        result = await rebuild_views(pool)
+    finally:
+        await pool.close()
+    print(
+        f"replayed {result.events} events into {result.jobs} job views in "
+        f"{result.seconds:.2f} s ({result.events_per_s:,.0f} events/s)"
+    )

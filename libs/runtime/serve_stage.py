@@ -1,0 +1,54 @@
+"""Runs one stage service as a process: connect, consume, drain on SIGTERM."""
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+import structlog
+from prometheus_client import start_http_server
+
+from libs.config.settings import Settings
+from libs.events.runner import RunnerConfig, StageRunner
+from libs.events.stage import Stage
+from libs.runtime.connections import Connections, connect
+
+log = structlog.get_logger()
+Extra = Callable[[Settings, Connections, asyncio.Event], Awaitable[None]]
+
+
+def runner_config(settings: Settings) -> RunnerConfig:
+    """Runner limits from settings."""
+    return RunnerConfig(
+        max_deliver=settings.max_deliver,
+        ack_wait_s=settings.ack_wait_s,
+        backoff_base_s=settings.backoff_base_s,
+        backoff_max_s=settings.backoff_max_s,
+        fetch_batch=settings.fetch_batch,
+        concurrency=settings.concurrency,
+        relay_interval_s=settings.relay_interval_s,
+        relay_grace_s=settings.relay_grace_s,
+    )
+
+
+async def serve_stage(
+    settings: Settings,
+    build: Callable[[Settings, Connections], Stage],
+    extras: tuple[Extra, ...] = (),
+) -> None:
+    """Serve until SIGTERM/SIGINT, then finish the batch in hand, drain and exit."""
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port)
+    conns = await connect(settings)
+    stage = build(settings, conns)
+    runner = StageRunner(stage, conns.store, conns.bus, runner_config(settings))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, runner.stop.set)
+    log.info("stage started", stage=stage.name, consumes=list(stage.consumes))
+    try:
+        await asyncio.gather(
+            runner.run(), *(extra(settings, conns, runner.stop) for extra in extras)
+        )
+    finally:
+        await conns.close()
+        log.info("stage stopped", stage=stage.name)

@@ -1,0 +1,18 @@
+"""What the gateway's handlers share."""
+
+from dataclasses import dataclass
+
+from libs.config.settings import Settings
+from libs.events.bus import Bus
+from libs.events.postgres_store import PostgresEventStore
+from libs.storage.blob_store import BlobStore
+
+
+@dataclass(slots=True)
+class GatewayContext:
+    """Settings and open connections."""
+
+    settings: Settings
+    store: PostgresEventStore
+    bus: Bus
+    blobs: BlobStore

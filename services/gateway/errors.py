@@ -1,0 +1,41 @@
+"""API errors: a status, a machine-readable code and a sentence a person can act on."""
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class ApiError(Exception):
+    """Raised by handlers; rendered as `{"error": {"code", "message"}}`."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_body(code: str, message: str, details: object = None) -> dict[str, object]:
+    """The JSON shape of every error."""
+    body: dict[str, object] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
+
+
+async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Render an `ApiError`."""
+    assert isinstance(exc, ApiError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Render request validation failures with the fields at fault."""
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": ".".join(str(p) for p in e["loc"][1:]), "problem": e["msg"]} for e in exc.errors()
+    ]
+    first = fields[0] if fields else {"field": "", "problem": "invalid"}
+    message = f"{first['field'] or 'request'}: {first['problem']}"
+    return JSONResponse(error_body("invalid_request", message, fields), status_code=422)

@@ -1,0 +1,35 @@
+"""Runs the gateway process: uvicorn plus the outbox relay."""
+
+import asyncio
+
+import uvicorn
+
+from libs.config.settings import Settings
+from libs.events.relay import run_relay
+from libs.runtime.connections import connect
+from services.gateway.app import create_app
+from services.gateway.context import GatewayContext
+
+
+async def serve_gateway(settings: Settings) -> None:
+    """Serve HTTP until SIGTERM/SIGINT (uvicorn handles both), then close connections."""
+    conns = await connect(settings)
+    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
+    config = uvicorn.Config(
+        app,
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_config=None,
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    relay = asyncio.create_task(
+        run_relay(conns.store, conns.bus, stop, settings.relay_interval_s, settings.relay_grace_s)
+    )
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        await relay
+        await conns.close()

@@ -1,0 +1,61 @@
+"""Validates a job request against its uploads and turns it into `job.submitted` (pure)."""
+
+from uuid import UUID
+
+from libs.config.settings import Settings
+from libs.events.catalogue import JobSubmitted, Stem
+from services.gateway.errors import ApiError
+from services.gateway.schemas import JobRequest
+from services.gateway.uploads import UploadRecord
+
+# Stems of one programme share its timeline; a little slack absorbs encoder padding.
+DURATION_TOLERANCE_S = 1.0
+
+
+def build_submission(
+    body: JobRequest,
+    voice: UploadRecord,
+    background: UploadRecord,
+    user_id: UUID,
+    settings: Settings,
+) -> JobSubmitted:
+    """The submitted event, or an `ApiError` saying what to fix."""
+    supported = settings.supported_languages
+    languages = [lang.strip().lower() for lang in body.target_languages]
+    unknown = sorted({lang for lang in languages if lang not in supported})
+    if unknown:
+        raise ApiError(
+            422,
+            "unsupported_language",
+            f"Unsupported target language(s) "
+            f"{', '.join(unknown)}; supported: {', '.join(supported)}.",
+        )
+    if len(set(languages)) != len(languages):
+        raise ApiError(422, "duplicate_language", "Each target language may appear only once.")
+    if body.source_language != "en":
+        raise ApiError(
+            422,
+            "unsupported_source_language",
+            "Only English source speech can be transcribed for now (source_language=en).",
+        )
+    if body.source_language in languages:
+        raise ApiError(422, "target_is_source", "A target language equals the source language.")
+    if voice.upload_id == background.upload_id:
+        raise ApiError(422, "same_upload", "The voice and background stems must be two uploads.")
+    if abs(voice.duration_s - background.duration_s) > DURATION_TOLERANCE_S:
+        raise ApiError(
+            422,
+            "stem_duration_mismatch",
+            f"The voice stem lasts {voice.duration_s:.2f} s but the background "
+            f"{background.duration_s:.2f} s; upload two stems of the same programme.",
+        )
+    return JobSubmitted(
+        user_id=user_id,
+        source_language=body.source_language,
+        target_languages=languages,
+        voice=Stem(upload_id=voice.upload_id, blob=voice.blob, duration_s=voice.duration_s),
+        background=Stem(
+            upload_id=background.upload_id, blob=background.blob, duration_s=background.duration_s
+        ),
+        retention_hours=settings.retention_hours,
+    )

@@ -1,0 +1,15 @@
+"""Wires the mixer to its engine."""
+
+from libs.config.settings import Settings
+from libs.events.stage import Stage
+from libs.runtime.connections import Connections
+from services.mixer.engine import FfmpegMixEngine, InstantMixEngine, MixEngine
+from services.mixer.handler import Mixer
+
+
+def build(settings: Settings, conns: Connections) -> Stage:
+    """The mixer stage with the configured engine (`ffmpeg` or `instant`)."""
+    engine: MixEngine = (
+        InstantMixEngine() if settings.mixer_engine == "instant" else FfmpegMixEngine()
+    )
+    return Mixer(engine, conns.blobs, conns.store)

@@ -1,0 +1,12 @@
+"""Wires the synthesizer to its provider."""
+
+from libs.config.settings import Settings
+from libs.events.stage import Stage
+from libs.runtime.connections import Connections
+from libs.runtime.providers import text_to_speech
+from services.synthesizer.handler import Synthesizer
+
+
+def build(settings: Settings, conns: Connections) -> Stage:
+    """The synthesizer stage with the configured speech synthesis provider."""
+    return Synthesizer(text_to_speech(settings), conns.blobs)
