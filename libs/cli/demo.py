@@ -95,7 +95,7 @@ async def _wait(client: httpx.AsyncClient, job_id: str, timeout: float = 600) ->
         tasks = job.get("tasks") or {}
         state = f"{job['status']} " + " ".join(
             f"{k}:{v['status']}"
-            for k, v in tasks.items()  # type: ignore[union-attr]
+            for k, v in tasks.items()
         )
         if state != last:
             print(" ", state)

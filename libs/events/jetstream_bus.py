@@ -54,7 +54,7 @@ class JetStreamSubscription:
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
         try:
             msgs = await self._sub.fetch(batch, timeout=timeout)
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):
             return []
         return [JetStreamDelivery(m, decode(m.data)) for m in msgs]
 
@@ -73,7 +73,7 @@ class ExhaustedSubscription:
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
         try:
             msgs = await self._sub.fetch(batch, timeout=timeout)
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):
             return []
         out: list[Delivery] = []
         for m in msgs:

@@ -72,19 +72,13 @@ class _MemorySubscription:
 
     def _take(self, batch: int) -> list[Delivery]:
         c = self._consumer
+        now = time.monotonic()
+        _expire(c, now)
         if self._exhausted:
             return [MemoryDelivery(i, c, exhausted=True) for i in c.exhausted[:batch]]
-        now = time.monotonic()
         out: list[Delivery] = []
-        for item in list(c.pending):
-            if item.settled:
-                c.pending.remove(item)
-            elif item.due <= now and len(out) < batch:
-                if item.attempt >= c.spec.max_deliver:
-                    # Out of deliveries: JetStream would publish a MAX_DELIVERIES advisory.
-                    c.pending.remove(item)
-                    c.exhausted.append(item)
-                    continue
+        for item in c.pending:
+            if item.due <= now and len(out) < batch:
                 item.attempt += 1
                 item.due = now + c.spec.ack_wait_s
                 out.append(MemoryDelivery(item, c))
@@ -92,6 +86,17 @@ class _MemorySubscription:
 
     async def close(self) -> None:
         return None
+
+
+def _expire(c: _Consumer, now: float) -> None:
+    """Drop settled messages; move those due again but out of deliveries to `exhausted`
+    (where JetStream would publish a MAX_DELIVERIES advisory)."""
+    for item in list(c.pending):
+        if item.settled:
+            c.pending.remove(item)
+        elif item.due <= now and item.attempt >= c.spec.max_deliver:
+            c.pending.remove(item)
+            c.exhausted.append(item)
 
 
 class MemoryBus(Bus):
