@@ -6,7 +6,7 @@ Servers come from TEST_NATS_URL / TEST_DATABASE_URL when set, else from embedded
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -15,6 +15,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from libs.config.settings import Settings
+from libs.runtime.dev_stack import SERVICES, DevStack
 from libs.servers import EmbeddedNats, EmbeddedPostgres
 
 SERVERS_ENV = "REDUB_TEST_SERVERS"
@@ -146,3 +148,41 @@ def private_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Privat
         servers.postgres.start()
         _migrate(servers.postgres.url)
         yield servers
+
+
+@pytest.fixture
+def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., DevStack]]:
+    """Starts the whole system as separate processes; every stack is stopped afterwards."""
+    stacks: list[DevStack] = []
+
+    def start(
+        nats_url: str,
+        database_url: str,
+        prefix: str,
+        services: tuple[str, ...] = SERVICES,
+        **env: str,
+    ) -> DevStack:
+        settings = Settings(
+            nats_url=nats_url,
+            database_url=database_url,
+            state_dir=tmp_path_factory.mktemp("state"),
+            stream_name=prefix.upper(),
+            subject_prefix=prefix,
+            gateway_port=0,
+        )
+        fast = {
+            "REDUB_ACK_WAIT_S": "3",
+            "REDUB_BACKOFF_BASE_S": "0.2",
+            "REDUB_BACKOFF_MAX_S": "1",
+            "REDUB_RELAY_INTERVAL_S": "0.2",
+            "REDUB_RELAY_GRACE_S": "0.5",
+            "REDUB_FETCH_BATCH": "16",
+        }
+        stack = DevStack(settings, services=services, extra_env={**fast, **env})
+        stacks.append(stack)
+        stack.start()
+        return stack
+
+    yield start
+    for stack in stacks:
+        stack.stop()

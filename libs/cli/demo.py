@@ -93,10 +93,7 @@ async def _wait(client: httpx.AsyncClient, job_id: str, timeout: float = 600) ->
     while time.monotonic() < deadline:
         job: dict[str, Any] = (await client.get(f"/v1/jobs/{job_id}")).json()
         tasks = job.get("tasks") or {}
-        state = f"{job['status']} " + " ".join(
-            f"{k}:{v['status']}"
-            for k, v in tasks.items()
-        )
+        state = f"{job['status']} " + " ".join(f"{k}:{v['status']}" for k, v in tasks.items())
         if state != last:
             print(" ", state)
             last = state

@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Process-wide configuration; `REDUB_*` plus the vendors' usual names."""
 
-    model_config = SettingsConfigDict(env_prefix="REDUB_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="REDUB_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     nats_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDUB_NATS_URL", "NATS_URL")
@@ -41,6 +43,7 @@ class Settings(BaseSettings):
     translator_provider: str = "pseudo"
     tts_provider: str = "espeak"
     mixer_engine: str = "ffmpeg"
+    espeak_bin: str = "espeak-ng"
 
     # Gateway.
     gateway_host: str = "127.0.0.1"

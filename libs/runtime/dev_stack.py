@@ -83,8 +83,8 @@ class DevStack:
     def start(self, timeout: float = 30.0) -> None:
         """Servers, then every service; returns once the gateway answers."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        if self.settings.gateway_port == 0 or "gateway" in self.services:
-            self.settings.gateway_port = self.settings.gateway_port or free_port()
+        if "gateway" in self.services and not self.settings.gateway_port:
+            self.settings.gateway_port = free_port()
         self.settings.gateway_url = f"http://127.0.0.1:{self.settings.gateway_port}"
         self.start_servers()
         for name in self.services:

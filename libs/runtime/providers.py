@@ -36,7 +36,7 @@ def text_to_speech(settings: Settings) -> TextToSpeech:
     """The configured speech synthesis provider."""
     match settings.tts_provider:
         case "espeak":
-            return EspeakTextToSpeech()
+            return EspeakTextToSpeech(executable=settings.espeak_bin)
         case "instant":
             return InstantTextToSpeech()
     raise UnknownProvider(f"REDUB_TTS_PROVIDER={settings.tts_provider!r}: use espeak|instant")

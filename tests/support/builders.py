@@ -23,14 +23,20 @@ USER = UUID("00000000-0000-4000-8000-000000000001")
 
 def blob(key: str, size: int = 100) -> BlobRef:
     """A blob reference whose hash is derived from its key."""
-    return BlobRef(key=key, size=size, sha256=hashlib.sha256(key.encode()).hexdigest(),
-                   content_type="application/octet-stream")
+    return BlobRef(
+        key=key,
+        size=size,
+        sha256=hashlib.sha256(key.encode()).hexdigest(),
+        content_type="application/octet-stream",
+    )
 
 
 def submitted(languages: Sequence[str] = ("fr", "de"), user_id: UUID = USER) -> JobSubmitted:
     """A `job.submitted` payload."""
     return JobSubmitted(
-        user_id=user_id, source_language="en", target_languages=list(languages),
+        user_id=user_id,
+        source_language="en",
+        target_languages=list(languages),
         voice=Stem(upload_id=uuid4(), blob=blob("uploads/v"), duration_s=3.0),
         background=Stem(upload_id=uuid4(), blob=blob("uploads/b"), duration_s=3.0),
         retention_hours=48,
@@ -40,13 +46,19 @@ def submitted(languages: Sequence[str] = ("fr", "de"), user_id: UUID = USER) -> 
 def new_job(languages: Sequence[str] = ("fr", "de")) -> Commit:
     """A commit that starts a new job."""
     job_id = uuid4()
-    event = NewEvent(job_id=job_id, payload=submitted(languages), correlation_id=job_id,
-                     user_id=USER)
+    event = NewEvent(
+        job_id=job_id, payload=submitted(languages), correlation_id=job_id, user_id=USER
+    )
     return Commit(job_id, [event], expected_version=0)
 
 
-def step(job_id: UUID, payload: Payload, consumer: str | None = None, key: str | None = None,
-         expected_version: int | None = None) -> Commit:
+def step(
+    job_id: UUID,
+    payload: Payload,
+    consumer: str | None = None,
+    key: str | None = None,
+    expected_version: int | None = None,
+) -> Commit:
     """A commit of one payload, idempotent under (consumer, key) when given."""
     event = NewEvent(job_id=job_id, payload=payload, correlation_id=job_id, user_id=USER)
     handled = HandledKey(consumer, key) if consumer and key else None
@@ -55,24 +67,36 @@ def step(job_id: UUID, payload: Payload, consumer: str | None = None, key: str |
 
 def transcript(languages: Sequence[str] = ("fr", "de")) -> TranscriptReady:
     """A `transcript.ready` payload."""
-    return TranscriptReady(transcript=blob("t.json"), segments=2, duration_s=3.0,
-                           target_languages=list(languages), provider="instant")
+    return TranscriptReady(
+        transcript=blob("t.json"),
+        segments=2,
+        duration_s=3.0,
+        target_languages=list(languages),
+        provider="instant",
+    )
 
 
 def translation(lang: str) -> TranslationReady:
     """A `translation.ready` payload."""
-    return TranslationReady(language=lang, translation=blob(f"{lang}/tr.json"), segments=2,
-                            provider="pseudo")
+    return TranslationReady(
+        language=lang, translation=blob(f"{lang}/tr.json"), segments=2, provider="pseudo"
+    )
 
 
 def speech(lang: str) -> SpeechReady:
     """A `speech.ready` payload."""
-    return SpeechReady(language=lang, speech=blob(f"{lang}/speech.json"), clips=2,
-                       duration_s=2.0, provider="instant")
+    return SpeechReady(
+        language=lang,
+        speech=blob(f"{lang}/speech.json"),
+        clips=2,
+        duration_s=2.0,
+        provider="instant",
+    )
 
 
 def dub(lang: str) -> DubReady:
     """A `dub.ready` payload with all five artifacts."""
     kinds = ("mix", "voice", "srt", "vtt", "manifest")
-    return DubReady(language=lang,
-                    artifacts=[Artifact(kind=k, blob=blob(f"{lang}/{k}")) for k in kinds])
+    return DubReady(
+        language=lang, artifacts=[Artifact(kind=k, blob=blob(f"{lang}/{k}")) for k in kinds]
+    )

@@ -14,9 +14,16 @@ def recorded(position: int, payload: object = None) -> RecordedEvent:
     job_id = uuid4()
     now = datetime.now(UTC)
     return RecordedEvent(
-        position=position, event_id=uuid4(), job_id=job_id, seq=1,
-        payload=payload or submitted(), correlation_id=job_id, causation_id=None,  # type: ignore[arg-type]
-        user_id=USER, occurred_at=now, recorded_at=now,
+        position=position,
+        event_id=uuid4(),
+        job_id=job_id,
+        seq=1,
+        payload=payload or submitted(),
+        correlation_id=job_id,
+        causation_id=None,  # type: ignore[arg-type]
+        user_id=USER,
+        occurred_at=now,
+        recorded_at=now,
     )
 
 
@@ -56,9 +63,7 @@ class BusContract:
         await got.ack()
         assert await fetch_until(sub, 1, timeout=1.0) == []
 
-    async def test_events_published_before_binding_wait_for_the_consumer(
-        self, bus: Bus
-    ) -> None:
+    async def test_events_published_before_binding_wait_for_the_consumer(self, bus: Bus) -> None:
         await bus.publish([recorded(1)])
         sub = await bus.subscribe(self.spec("late"))
         assert len(await fetch_until(sub, 1)) == 1

@@ -25,11 +25,11 @@ class StoreContract:
         assert view is not None
         assert view.status == "submitted" and view.version == 1
         assert {t.language: t.status for t in view.tasks.values()} == {
-            "fr": "pending", "de": "pending"}
+            "fr": "pending",
+            "de": "pending",
+        }
 
-    async def test_stale_expected_version_fails_and_writes_nothing(
-        self, store: EventStore
-    ) -> None:
+    async def test_stale_expected_version_fails_and_writes_nothing(self, store: EventStore) -> None:
         commit = new_job()
         await store.append([commit])
         with pytest.raises(ConcurrencyError):
@@ -79,8 +79,9 @@ class StoreContract:
         view = await store.load_view(job)
         assert view is not None and view.tasks["de"].status == "failed"
         assert view.tasks["de"].failure_reason == "boom" and view.status == "transcribed"
-        await store.append([step(job, translation("fr")), step(job, speech("fr")),
-                            step(job, dub("fr"))])
+        await store.append(
+            [step(job, translation("fr")), step(job, speech("fr")), step(job, dub("fr"))]
+        )
         stream = await store.read_stream(job)
         completed = [e for e in stream if e.type == "job.completed"]
         assert len(completed) == 1
@@ -89,8 +90,9 @@ class StoreContract:
     async def test_job_level_stage_failure_fails_job(self, store: EventStore) -> None:
         commit = new_job()
         await store.append([commit])
-        await store.append([step(commit.job_id, StageFailed(stage="transcriber", reason="x",
-                                                            attempts=5))])
+        await store.append(
+            [step(commit.job_id, StageFailed(stage="transcriber", reason="x", attempts=5))]
+        )
         view = await store.load_view(commit.job_id)
         assert view is not None and view.status == "failed"
         assert view.failure is not None and view.failure.stage == "transcriber"
@@ -134,8 +136,9 @@ class StoreContract:
     async def test_finished_jobs_lists_terminal_jobs(self, store: EventStore) -> None:
         done, running = new_job(), new_job()
         await store.append([done, running])
-        await store.append([step(done.job_id, StageFailed(stage="transcriber", reason="x",
-                                                          attempts=1))])
+        await store.append(
+            [step(done.job_id, StageFailed(stage="transcriber", reason="x", attempts=1))]
+        )
         found = await store.finished_jobs(before=utcnow() + timedelta(seconds=5))
         assert [v.job_id for v in found] == [done.job_id]
         assert await store.finished_jobs(before=utcnow() - timedelta(hours=1)) == []

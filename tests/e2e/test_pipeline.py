@@ -1,0 +1,50 @@
+"""A real job through every service process: real NATS, real PostgreSQL, offline providers."""
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+from libs.media.demo_media import make_demo_stems
+from libs.runtime.dev_stack import DevStack
+from tests.support.api import (
+    client,
+    event_counts,
+    expected_counts,
+    submit,
+    upload,
+    wait_finished,
+)
+
+
+def test_two_languages_from_post_to_completed_with_every_artifact(
+    make_stack: object, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    stack: DevStack = make_stack(nats_url, database_url, stream_prefix)  # type: ignore[operator]
+    voice, background = asyncio.run(make_demo_stems(tmp_path))
+    with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
+        assert (
+            c.get(
+                "/v1/jobs/00000000-0000-0000-0000-000000000000", headers={"Authorization": ""}
+            ).status_code
+            == 401
+        )
+        job = submit(c, upload(c, voice), upload(c, background), ["fr", "de"])
+        assert job["status"] == "submitted"
+        done = wait_finished(c, job["job_id"], timeout=120)
+        assert done["status"] == "completed", done
+        for lang in ("fr", "de"):
+            task = done["tasks"][lang]
+            assert task["status"] == "dubbed"
+            assert task["translated_at"] <= task["synthesized_at"] <= task["mixed_at"]
+        assert sorted((a["language"], a["kind"]) for a in done["artifacts"]) == sorted(
+            (lang, kind)
+            for lang in ("fr", "de")
+            for kind in ("mix", "voice", "srt", "vtt", "manifest")
+        )
+        for a in done["artifacts"]:
+            r = c.get(f"/v1/jobs/{job['job_id']}/artifacts/{a['language']}/{a['kind']}")
+            assert r.status_code == 200
+            assert hashlib.sha256(r.content).hexdigest() == a["sha256"]
+        srt = c.get(f"/v1/jobs/{job['job_id']}/artifacts/fr/srt").text
+        assert "[fr]" in srt and "-->" in srt
+    assert event_counts(database_url, job["job_id"]) == expected_counts(["fr", "de"])

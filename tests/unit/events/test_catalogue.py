@@ -1,0 +1,67 @@
+"""The event catalogue, upcasting and the wire format."""
+
+from typing import Any, ClassVar
+from uuid import uuid4
+
+import pytest
+from pydantic import ValidationError
+
+from libs.events.catalogue import CATALOGUE, BlobRef, Payload
+from libs.events.envelope import RecordedEvent, utcnow
+from libs.events.upcasting import UnknownEventType, decode_payload
+from libs.events.wire import decode, encode, subject_for
+from tests.support.builders import USER, dub, submitted
+
+
+def test_every_type_is_registered_once_with_a_version() -> None:
+    assert len(CATALOGUE) == 11
+    assert {"job.submitted", "dub.ready", "artifacts.purged", "stage.failed"} <= set(CATALOGUE)
+    assert all(cls.version >= 1 for cls in CATALOGUE.values())
+
+
+def test_payloads_carry_hashes_not_content() -> None:
+    with pytest.raises(ValidationError):
+        BlobRef(key="k", size=1, sha256="not-a-hash", content_type="audio/wav")
+    with pytest.raises(ValidationError):
+        submitted().model_validate({**submitted().model_dump(), "transcript_text": "hi"})
+
+
+def test_wire_round_trip_keeps_everything() -> None:
+    job = uuid4()
+    event = RecordedEvent(
+        position=7,
+        event_id=uuid4(),
+        job_id=job,
+        seq=3,
+        payload=dub("fr"),
+        correlation_id=job,
+        causation_id=uuid4(),
+        user_id=USER,
+        occurred_at=utcnow(),
+        recorded_at=utcnow(),
+    )
+    assert decode(encode(event)) == event
+    assert subject_for("redub", event.type) == "redub.dub.ready"
+
+
+def test_old_versions_are_upcast_on_read() -> None:
+    class Renamed(Payload):
+        type: ClassVar[str] = "test.renamed"
+        version: ClassVar[int] = 2
+        language: str
+
+    CATALOGUE["test.renamed"] = Renamed
+    try:
+        upcasters: dict[tuple[str, int], Any] = {
+            ("test.renamed", 1): lambda p: {"language": p.pop("lang")}
+        }
+        lifted = decode_payload("test.renamed", 1, {"lang": "fr"}, upcasters)
+        assert lifted == Renamed(language="fr")
+        assert decode_payload("test.renamed", 2, {"language": "de"}, upcasters).language == "de"  # type: ignore[attr-defined]
+    finally:
+        del CATALOGUE["test.renamed"]
+
+
+def test_unknown_type_is_an_error() -> None:
+    with pytest.raises(UnknownEventType):
+        decode_payload("job.exploded", 1, {})

@@ -1,0 +1,223 @@
+"""The stage runner on in-memory backends: idempotency, retries, failure events, work items."""
+
+import asyncio
+from collections.abc import Sequence
+from uuid import uuid4
+
+from libs.events.catalogue import Payload, TranscriptReady, TranslationReady
+from libs.events.commit import Commit
+from libs.events.envelope import RecordedEvent, utcnow
+from libs.events.memory_bus import MemoryBus
+from libs.events.memory_store import MemoryEventStore
+from libs.events.runner import RunnerConfig, StageRunner
+from libs.events.stage import PermanentError, Stage
+from tests.support.builders import USER, blob, new_job, step, transcript
+
+FAST = RunnerConfig(
+    max_deliver=3,
+    ack_wait_s=0.3,
+    backoff_base_s=0.01,
+    backoff_max_s=0.02,
+    fetch_timeout_s=0.05,
+    relay_interval_s=0.05,
+    relay_grace_s=0.1,
+)
+
+
+class Translate(Stage):
+    """Translates per language; languages in `fail` raise, `permanent` raise PermanentError."""
+
+    name = "translator"
+    consumes = (TranscriptReady.type,)
+
+    def __init__(self, fail: Sequence[str] = (), permanent: bool = False, fail_times: int = 99):
+        self.fail = set(fail)
+        self.permanent = permanent
+        self.fail_times = fail_times
+        self.calls: list[str] = []
+
+    def work_items(self, event: RecordedEvent) -> Sequence[str]:
+        return event.payload.target_languages  # type: ignore[attr-defined, no-any-return]
+
+    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
+        self.calls.append(item)
+        if item in self.fail and self.calls.count(item) <= self.fail_times:
+            raise (PermanentError if self.permanent else RuntimeError)(f"cannot do {item}")
+        return [
+            TranslationReady(language=item, translation=blob(item), segments=1, provider="test")
+        ]
+
+
+async def run_until(runner: StageRunner, predicate: object, timeout: float = 5.0) -> None:
+    """Run the runner until `predicate()` holds, then stop it."""
+    task = asyncio.create_task(runner.run())
+    try:
+        async with asyncio.timeout(timeout):
+            while not await predicate():  # type: ignore[operator]
+                await asyncio.sleep(0.02)
+    finally:
+        runner.stop.set()
+        await task
+
+
+async def transcribed_job(
+    store: MemoryEventStore, bus: MemoryBus, languages: Sequence[str] = ("fr", "de")
+) -> Commit:
+    job = new_job(languages)
+    await store.append([job])
+    [recorded] = await store.append([step(job.job_id, transcript(languages))])
+    assert recorded is not None
+    await bus.publish(recorded)
+    return job
+
+
+def types(events: Sequence[RecordedEvent]) -> list[str]:
+    return [e.type for e in events]
+
+
+async def test_each_language_is_translated_once_and_published() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus)
+    stage = Translate()
+    runner = StageRunner(stage, store, bus, FAST)
+
+    async def translated() -> bool:
+        view = await store.load_view(job.job_id)
+        return view is not None and all(t.status == "translated" for t in view.tasks.values())
+
+    await run_until(runner, translated)
+    stream = await store.read_stream(job.job_id)
+    assert types(stream).count("translation.ready") == 2
+    assert sorted(stage.calls) == ["de", "fr"]
+    assert all(e.causation_id == stream[1].event_id for e in stream[2:])
+    left = await store.unpublished(older_than_s=0)
+    assert "translation.ready" not in types(left), "published and cleared from the outbox"
+    assert types(bus._log).count("translation.ready") == 2
+
+
+async def test_redelivered_message_appends_nothing_new() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus)
+    runner = StageRunner(Translate(), store, bus, FAST)
+    sub = await bus.subscribe(runner.spec)
+    [delivery] = await sub.fetch(1, 0.1)
+    await runner.process([delivery])
+    before = await store.read_stream(job.job_id)
+    # The same message again, as after a lost ack: same causing event, same keys.
+    stage = Translate()
+    await StageRunner(stage, store, bus, FAST).process([delivery])
+    assert await store.read_stream(job.job_id) == before
+    assert stage.calls == [], "the handled pre-check skips the work too"
+
+
+async def test_transient_failure_is_retried_then_succeeds() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus)
+    stage = Translate(fail=["de"], fail_times=1)
+    runner = StageRunner(stage, store, bus, FAST)
+
+    async def both() -> bool:
+        return types(await store.read_stream(job.job_id)).count("translation.ready") == 2
+
+    await run_until(runner, both)
+    assert stage.calls.count("fr") == 1, "the language that succeeded is not redone"
+    assert stage.calls.count("de") == 2
+
+
+async def test_always_failing_language_ends_in_failure_events() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus)
+    stage = Translate(fail=["de"])
+    runner = StageRunner(stage, store, bus, FAST)
+
+    async def failed() -> bool:
+        view = await store.load_view(job.job_id)
+        return view is not None and view.tasks["de"].status == "failed"
+
+    await run_until(runner, failed)
+    stream = await store.read_stream(job.job_id)
+    [stage_failed] = [e for e in stream if e.type == "stage.failed"]
+    assert stage_failed.payload.model_dump()["attempts"] == FAST.max_deliver
+    assert stage_failed.payload.model_dump()["language"] == "de"
+    assert "cannot do de" in stage_failed.payload.model_dump()["reason"]
+    assert types(stream).count("language.failed") == 1
+    assert stage.calls.count("de") == FAST.max_deliver
+
+
+async def test_permanent_error_fails_at_once() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    stage = Translate(fail=["fr"], permanent=True)
+
+    async def failed() -> bool:
+        view = await store.load_view(job.job_id)
+        return view is not None and view.status == "failed"
+
+    await run_until(StageRunner(stage, store, bus, FAST), failed)
+    assert stage.calls == ["fr"]
+    stream = await store.read_stream(job.job_id)
+    assert types(stream)[-3:] == ["stage.failed", "language.failed", "job.failed"]
+
+
+async def test_delivery_exhausted_by_crashes_becomes_failure_event() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    runner = StageRunner(Translate(), store, bus, FAST)
+    sub = await bus.subscribe(runner.spec)
+    # A worker that takes the message and dies, max_deliver times.
+    for _ in range(FAST.max_deliver):
+        got: list[object] = []
+        while not got:
+            got = list(await sub.fetch(1, 0.5))
+
+    async def failed() -> bool:
+        view = await store.load_view(job.job_id)
+        return view is not None and view.status == "failed"
+
+    await run_until(runner, failed)
+    [f] = [e for e in await store.read_stream(job.job_id) if e.type == "stage.failed"]
+    assert "crashed" in f.payload.model_dump()["reason"]
+
+
+async def test_relay_publishes_what_a_dead_writer_committed() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = new_job(("fr",))
+    await store.append([job])
+    # Committed, never published: the writer died right after its commit.
+    [orphan] = await store.append([step(job.job_id, transcript(("fr",)))])
+    assert orphan is not None and bus._log == []
+    runner = StageRunner(Translate(), store, bus, FAST)
+
+    async def translated() -> bool:
+        return "translation.ready" in types(await store.read_stream(job.job_id))
+
+    await run_until(runner, translated)
+    assert orphan[0] in bus._log
+
+
+async def test_one_bad_commit_does_not_hold_back_the_batch() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    good = await transcribed_job(store, bus, ("fr",))
+    # A transcript for a job that does not exist: its stream cannot take a translation.
+    ghost_id = uuid4()
+    now = utcnow()
+    ghost_recorded = RecordedEvent(
+        position=999,
+        event_id=uuid4(),
+        job_id=ghost_id,
+        seq=2,
+        payload=transcript(("fr",)),
+        correlation_id=ghost_id,
+        causation_id=None,
+        user_id=USER,
+        occurred_at=now,
+        recorded_at=now,
+    )
+    await bus.publish([ghost_recorded])
+    runner = StageRunner(Translate(), store, bus, FAST)
+
+    async def good_done() -> bool:
+        return "translation.ready" in types(await store.read_stream(good.job_id))
+
+    await run_until(runner, good_done)
+    assert await store.load_view(ghost_id) is None
