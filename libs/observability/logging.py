@@ -22,3 +22,6 @@ def configure_logging(level: str = "INFO", service: str = "redub") -> None:
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
+    # Client libraries log every request at INFO; that is noise next to our own lines.
+    for noisy in ("httpx", "httpcore", "nats", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

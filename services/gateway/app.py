@@ -21,7 +21,12 @@ from libs.media.probe import probe_duration
 from libs.storage.keys import upload_key
 from services.gateway.auth import current_principal
 from services.gateway.context import GatewayContext
-from services.gateway.errors import ApiError, api_error_handler, validation_error_handler
+from services.gateway.errors import (
+    ApiError,
+    api_error_handler,
+    unexpected_error_handler,
+    validation_error_handler,
+)
 from services.gateway.schemas import JobRequest, UploadOut
 from services.gateway.submission import build_submission
 from services.gateway.uploads import get_upload, insert_upload
@@ -35,6 +40,7 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
 
     @app.post("/v1/uploads", status_code=201, response_model=UploadOut)
     async def upload_stem(file: UploadFile, user: User) -> UploadOut:

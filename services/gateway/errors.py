@@ -1,8 +1,11 @@
 """API errors: a status, a machine-readable code and a sentence a person can act on."""
 
+import structlog
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+log = structlog.get_logger()
 
 
 class ApiError(Exception):
@@ -39,3 +42,17 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     first = fields[0] if fields else {"field": "", "problem": "invalid"}
     message = f"{first['field'] or 'request'}: {first['problem']}"
     return JSONResponse(error_body("invalid_request", message, fields), status_code=422)
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Anything unforeseen (a database restart, say): a JSON 503 the client may retry."""
+    log.exception("unhandled error", path=request.url.path)
+    return JSONResponse(
+        error_body(
+            "temporarily_unavailable",
+            "The service could not complete the request; retry it shortly "
+            "(with the same Idempotency-Key for job submissions).",
+        ),
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )

@@ -20,22 +20,32 @@ from tests.support.api import (
 )
 from tests.support.media import tone_wav
 
-INSTANT = {"REDUB_STT_PROVIDER": "instant", "REDUB_TTS_PROVIDER": "instant",
-           "REDUB_MIXER_ENGINE": "instant"}
+INSTANT = {
+    "REDUB_STT_PROVIDER": "instant",
+    "REDUB_TTS_PROVIDER": "instant",
+    "REDUB_MIXER_ENGINE": "instant",
+}
 
 
 def stems(tmp_path: Path, seconds: float = 6.0) -> tuple[Path, Path]:
-    return (tone_wav(tmp_path / "voice.wav", seconds, amplitude=0.0),
-            tone_wav(tmp_path / "bed.wav", seconds))
+    return (
+        tone_wav(tmp_path / "voice.wav", seconds, amplitude=0.0),
+        tone_wav(tmp_path / "bed.wav", seconds),
+    )
 
 
 def test_stage_killed_mid_message_is_redelivered_and_counted_once(
     make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
     # A long programme: 200 lines to speak per language keeps the synthesizer busy.
-    stack: DevStack = make_stack(nats_url, database_url, stream_prefix,
-                                 REDUB_STT_PROVIDER="instant", REDUB_MIXER_ENGINE="instant",
-                                 REDUB_TTS_PROVIDER="espeak")
+    stack: DevStack = make_stack(
+        nats_url,
+        database_url,
+        stream_prefix,
+        REDUB_STT_PROVIDER="instant",
+        REDUB_MIXER_ENGINE="instant",
+        REDUB_TTS_PROVIDER="espeak",
+    )
     voice, background = stems(tmp_path, seconds=600)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         job = submit(c, upload(c, voice), upload(c, background), ["fr", "de"])
@@ -88,8 +98,13 @@ async def main():
 
 asyncio.run(main())
 """
-    proc = subprocess.run([sys.executable, "-c", writer], capture_output=True, text=True,
-                          cwd=Path(__file__).parents[2], timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", writer],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        timeout=60,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     job_id = proc.stdout.strip()
     with psycopg.connect(database_url) as conn:
@@ -106,9 +121,15 @@ def test_handler_that_always_fails_ends_in_failure_events_and_a_failed_job(
     make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
     stack: DevStack = make_stack(
-        nats_url, database_url, stream_prefix, REDUB_STT_PROVIDER="instant",
-        REDUB_MIXER_ENGINE="instant", REDUB_TTS_PROVIDER="espeak",
-        REDUB_ESPEAK_BIN="/nonexistent/espeak-ng", REDUB_MAX_DELIVER="3")
+        nats_url,
+        database_url,
+        stream_prefix,
+        REDUB_STT_PROVIDER="instant",
+        REDUB_MIXER_ENGINE="instant",
+        REDUB_TTS_PROVIDER="espeak",
+        REDUB_ESPEAK_BIN="/nonexistent/espeak-ng",
+        REDUB_MAX_DELIVER="3",
+    )
     voice, background = stems(tmp_path)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         job = submit(c, upload(c, voice), upload(c, background), ["fr", "de"])

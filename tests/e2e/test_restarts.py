@@ -13,8 +13,11 @@ from libs.runtime.dev_stack import DevStack
 from tests.support.api import client, event_counts, expected_counts, upload, wait_finished
 from tests.support.media import tone_wav
 
-INSTANT = {"REDUB_STT_PROVIDER": "instant", "REDUB_TTS_PROVIDER": "instant",
-           "REDUB_MIXER_ENGINE": "instant"}
+INSTANT = {
+    "REDUB_STT_PROVIDER": "instant",
+    "REDUB_TTS_PROVIDER": "instant",
+    "REDUB_MIXER_ENGINE": "instant",
+}
 LANGS = ["fr", "de"]
 
 
@@ -23,9 +26,15 @@ def submit_retrying(c: httpx.Client, ids: tuple[str, str], key: str) -> str:
     deadline = time.monotonic() + 60
     while True:
         try:
-            r = c.post("/v1/jobs", headers={"Idempotency-Key": key}, json={
-                "voice_upload_id": ids[0], "background_upload_id": ids[1],
-                "target_languages": LANGS})
+            r = c.post(
+                "/v1/jobs",
+                headers={"Idempotency-Key": key},
+                json={
+                    "voice_upload_id": ids[0],
+                    "background_upload_id": ids[1],
+                    "target_languages": LANGS,
+                },
+            )
             if r.status_code in (200, 202):
                 return str(r.json()["job_id"])
         except httpx.HTTPError:
@@ -46,15 +55,17 @@ def views(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
 def test_restarting_nats_and_postgres_mid_run_loses_and_doubles_nothing(
     make_stack: Any, private_servers: Any, stream_prefix: str, tmp_path: Path
 ) -> None:
-    stack: DevStack = make_stack(private_servers.nats_url, private_servers.database_url,
-                                 stream_prefix, **INSTANT)
+    stack: DevStack = make_stack(
+        private_servers.nats_url, private_servers.database_url, stream_prefix, **INSTANT
+    )
     voice = tone_wav(tmp_path / "voice.wav", 6.0, amplitude=0.0)
     bed = tone_wav(tmp_path / "bed.wav", 6.0)
     jobs: list[str] = []
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         ids = upload(c, voice), upload(c, bed)
-        for round_, restart in enumerate((private_servers.nats.restart,
-                                          private_servers.postgres.restart, None)):
+        for round_, restart in enumerate(
+            (private_servers.nats.restart, private_servers.postgres.restart, None)
+        ):
             jobs += [submit_retrying(c, ids, f"r{round_}-{i}") for i in range(6)]
             if restart:
                 restart()  # jobs of this round are still in flight
@@ -66,7 +77,12 @@ def test_restarting_nats_and_postgres_mid_run_loses_and_doubles_nothing(
     # The views are a pure function of the log: rebuilding them changes nothing.
     live = views(private_servers.database_url)
     replay = subprocess.run(
-        [sys.executable, "-m", "libs.cli.main", "replay"], capture_output=True, text=True,
-        env={**stack.env()}, timeout=120, check=True)
+        [sys.executable, "-m", "libs.cli.main", "replay"],
+        capture_output=True,
+        text=True,
+        env={**stack.env()},
+        timeout=120,
+        check=True,
+    )
     assert f"replayed {18 * 9} events into 18 job views" in replay.stdout
     assert views(private_servers.database_url) == live

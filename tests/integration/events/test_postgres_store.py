@@ -68,11 +68,18 @@ async def test_rebuild_restores_views_exactly(store: PostgresEventStore) -> None
     for _ in range(5):
         job = new_job(("fr",))
         await store.append([job, step(job.job_id, transcript(("fr",)))])
-        await store.append([step(job.job_id, translation("fr")), step(job.job_id, speech("fr")),
-                            step(job.job_id, dub("fr"))])
-    queries = ("SELECT * FROM jobs ORDER BY job_id",
-               "SELECT * FROM job_tasks ORDER BY job_id, language",
-               "SELECT * FROM artifacts ORDER BY job_id, key")
+        await store.append(
+            [
+                step(job.job_id, translation("fr")),
+                step(job.job_id, speech("fr")),
+                step(job.job_id, dub("fr")),
+            ]
+        )
+    queries = (
+        "SELECT * FROM jobs ORDER BY job_id",
+        "SELECT * FROM job_tasks ORDER BY job_id, language",
+        "SELECT * FROM artifacts ORDER BY job_id, key",
+    )
     live = [await store.pool.fetch(q) for q in queries]
     # Damage the views (they are derived data; only job_events is protected).
     await store.pool.execute("UPDATE jobs SET status = 'submitted'")
