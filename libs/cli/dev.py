@@ -13,6 +13,8 @@ def run_dev(settings: Settings) -> None:
     stack.start()
     s = stack.settings
     print(f"Redub is up: gateway {s.gateway_url}  NATS {s.nats_url}  Postgres {s.database_url}")
+    for name, port in stack.metrics_ports.items():
+        print(f"  {name:<12} metrics http://127.0.0.1:{port}/metrics")
     print(f"state in {stack.state_dir}, service logs in {stack.state_dir / 'logs'}; Ctrl-C stops")
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -13,6 +13,7 @@ from libs.events.job_view import JobView
 from libs.events.postgres_rows import EVENT_COLUMNS, INSERT_EVENTS, events_to_columns, row_to_event
 from libs.events.store import EventStore
 from libs.events.view_rows import write_views
+from libs.observability.metrics import EVENTS_APPENDED
 
 # One constant key: every append in the database takes this lock, so positions commit
 # in the order they were assigned (the remedy for sequence gaps the `eventsourcing`
@@ -56,6 +57,8 @@ class PostgresEventStore(EventStore):
                 )
                 touched = {e.job_id for e in plan.records}
                 await write_views(conn, [plan.views[j] for j in touched])
+        for e in plan.records:
+            EVENTS_APPENDED.labels(e.type).inc()
         return plan.per_commit
 
     async def _claim(self, conn: asyncpg.Connection, commits: Sequence[Commit]) -> list[bool]:

@@ -19,7 +19,6 @@ from libs.events.store import EventStore
 from libs.observability.metrics import (
     APPEND_ERRORS,
     BATCH_SIZE,
-    EVENTS_APPENDED,
     EVENTS_HANDLED,
     HANDLE_SECONDS,
 )
@@ -203,8 +202,6 @@ class StageRunner:
                 self.stage.name, "ok" if i.payloads is not None else "failed"
             ).inc()
             recorded.extend(result or ())
-        for e in recorded:
-            EVENTS_APPENDED.labels(e.type).inc()
         await publish_committed(self.store, self.bus, recorded)
 
     async def _settle(self, deliveries: Sequence[Delivery], items: list[_Item]) -> None:

@@ -30,6 +30,7 @@ class DevStack:
     nats: EmbeddedNats | None = None
     postgres: EmbeddedPostgres | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def state_dir(self) -> Path:
@@ -70,10 +71,13 @@ class DevStack:
         """Spawn `redub serve <name>`, logging to `<state>/logs/<name>.log`."""
         logs = self.state_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        env = self.env()
+        if name != "gateway":  # the gateway serves /metrics on its own port
+            env["REDUB_METRICS_PORT"] = str(self.metrics_ports.setdefault(name, free_port()))
         with (logs / f"{name}.log").open("ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "libs.cli.main", "serve", name],
-                env=self.env(),
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -48,3 +48,12 @@ def test_two_languages_from_post_to_completed_with_every_artifact(
         srt = c.get(f"/v1/jobs/{job['job_id']}/artifacts/fr/srt").text
         assert "[fr]" in srt and "-->" in srt
     assert event_counts(database_url, job["job_id"]) == expected_counts(["fr", "de"])
+    # Every service exposes Prometheus metrics; the stages count what they did.
+    import httpx
+
+    for stage in ("transcriber", "translator", "synthesizer", "mixer"):
+        port = stack.metrics_ports[stage]
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert f'redub_stage_items_total{{outcome="ok",stage="{stage}"}}' in text
+    gateway = httpx.get(f"{stack.settings.gateway_url}/metrics").text
+    assert 'redub_events_appended_total{type="job.submitted"} 1.0' in gateway
