@@ -1,0 +1,99 @@
+"""Operations: retention purge by the janitor, and draining a stage on SIGTERM."""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from libs.runtime.dev_stack import DevStack
+from tests.support.api import (
+    client,
+    event_counts,
+    expected_counts,
+    submit,
+    upload,
+    wait_finished,
+)
+from tests.support.media import tone_wav
+
+INSTANT = {
+    "REDUB_STT_PROVIDER": "instant",
+    "REDUB_TTS_PROVIDER": "instant",
+    "REDUB_MIXER_ENGINE": "instant",
+}
+
+
+def test_janitor_purges_blobs_past_retention_and_keeps_the_log(
+    make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    # Retention of about a second, swept twice a second.
+    stack: DevStack = make_stack(
+        nats_url,
+        database_url,
+        stream_prefix,
+        **INSTANT,
+        REDUB_RETENTION_HOURS="0.0003",
+        REDUB_SWEEP_INTERVAL_S="0.5",
+    )
+    voice = tone_wav(tmp_path / "v.wav", 3.0, amplitude=0.0)
+    bed = tone_wav(tmp_path / "b.wav", 3.0)
+    with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
+        job = submit(c, upload(c, voice), upload(c, bed), ["fr"])
+        assert wait_finished(c, job["job_id"])["status"] == "completed"
+        blobs = stack.settings.blob_root / "jobs" / job["job_id"]
+        assert any(p.is_file() for p in blobs.rglob("*"))
+        deadline = time.monotonic() + 30
+        while (view := c.get(f"/v1/jobs/{job['job_id']}").json())["purged_at"] is None:
+            assert time.monotonic() < deadline, "never purged"
+            time.sleep(0.2)
+        assert all(a["purged_at"] for a in view["artifacts"])
+        assert not any(p.is_file() for p in blobs.rglob("*"))
+        r = c.get(f"/v1/jobs/{job['job_id']}/artifacts/fr/mix")
+        assert r.status_code == 410 and r.json()["error"]["code"] == "artifact_purged"
+    counts = event_counts(database_url, job["job_id"])
+    assert counts[("deletion.requested", None)] == counts[("artifacts.purged", None)] == 1
+    # Nothing else is due: a dry run lists nothing and writes nothing.
+    dry = subprocess.run(
+        [sys.executable, "-m", "libs.cli.main", "janitor", "--dry-run"],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "0 job(s) past retention" in dry.stdout
+    assert event_counts(database_url, job["job_id"]) == counts
+
+
+def test_sigterm_drains_the_message_in_hand_without_redelivery(
+    make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    stack: DevStack = make_stack(
+        nats_url,
+        database_url,
+        stream_prefix,
+        REDUB_STT_PROVIDER="instant",
+        REDUB_MIXER_ENGINE="instant",
+        REDUB_TTS_PROVIDER="espeak",
+        REDUB_ACK_WAIT_S="60",
+    )
+    voice = tone_wav(tmp_path / "v.wav", 300, amplitude=0.0)
+    bed = tone_wav(tmp_path / "b.wav", 300)
+    with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
+        job = submit(c, upload(c, voice), upload(c, bed), ["fr"])
+        clips = stack.settings.blob_root / "jobs" / job["job_id"] / "fr" / "clips"
+        while not clips.exists() or not any(clips.iterdir()):
+            time.sleep(0.02)
+        proc = stack.procs["synthesizer"]
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0, "a drained stage exits cleanly"
+        # It finished the message it held (no 60 s ack-wait redelivery was needed).
+        assert event_counts(database_url, job["job_id"])[("speech.ready", "fr")] == 1
+        stack.start_service("synthesizer")
+        done = wait_finished(c, job["job_id"], timeout=30)
+        assert time.monotonic() - started < 45
+    assert done["status"] == "completed"
+    assert event_counts(database_url, job["job_id"]) == expected_counts(["fr"])
