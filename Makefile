@@ -17,9 +17,10 @@ APT_COMMANDS := ffmpeg ffprobe espeak-ng rubberband
 SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then echo sudo; fi)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-# The first Python >= 3.11 on PATH. Recursively expanded (`=`), so it is looked up again
-# after `system-deps` may have installed one.
-PYTHON = $(shell for p in python3.13 python3.12 python3.11 python3; do \
+# The Python that creates .venv: `python3` if it is >= 3.11, else the first of python3.11,
+# 3.12, 3.13 on PATH (override with `make PYTHON=...`). Recursively expanded, so it is
+# looked up again after `system-deps` may have installed one.
+PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
 	command -v $$p >/dev/null 2>&1 && \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && \
 	{ echo $$p; break; }; done)
