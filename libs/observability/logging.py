@@ -23,5 +23,5 @@ def configure_logging(level: str = "INFO", service: str = "redub") -> None:
     )
     structlog.contextvars.bind_contextvars(service=service)
     # Client libraries log every request at INFO; that is noise next to our own lines.
-    for noisy in ("httpx", "httpcore", "nats", "asyncio"):
+    for noisy in ("httpx", "httpcore", "nats", "asyncio", "yoyo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
