@@ -63,7 +63,9 @@ class PostgresEventStore(EventStore):
 
     async def _claim(self, conn: asyncpg.Connection, commits: Sequence[Commit]) -> list[bool]:
         """Insert the commits' handled markers; a marker already there makes a duplicate."""
-        keys = [c.handled for c in commits if c.handled]
+        # Sorted, so two batches claiming overlapping keys lock them in the same order
+        # and cannot deadlock.
+        keys = sorted({c.handled for c in commits if c.handled}, key=lambda k: (k.consumer, k.key))
         claimed: set[HandledKey] = set()
         if keys:
             rows = await conn.fetch(

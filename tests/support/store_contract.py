@@ -55,6 +55,20 @@ class StoreContract:
         results = await store.append(twice)
         assert [r is not None for r in results] == [True, False]
 
+    async def test_replicas_racing_on_one_message_append_once(self, store: EventStore) -> None:
+        commit = new_job(("fr", "de"))
+        await store.append([commit])
+        keys = [("e1:fr", "e1:de"), ("e1:de", "e1:fr")]  # opposite orders must not deadlock
+        races = [
+            store.append([step(commit.job_id, translation(k[3:]), "translator", k) for k in ks])
+            for ks in keys * 4
+        ]
+        results = await asyncio.gather(*races)
+        applied = [r for batch in results for r in batch if r is not None]
+        assert len(applied) == 2
+        types = [e.type for e in await store.read_stream(commit.job_id)]
+        assert types.count("translation.ready") == 2
+
     async def test_last_language_completes_job_exactly_once(self, store: EventStore) -> None:
         commit = new_job(("fr", "de"))
         job = commit.job_id

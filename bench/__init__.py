@@ -1,0 +1,1 @@
+"""Benchmarks of the event backbone: `python -m bench` prints one JSON object per figure."""

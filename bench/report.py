@@ -1,0 +1,41 @@
+"""Figures as JSON lines on stdout; progress text on stderr."""
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+_STARTED = time.monotonic()
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One measured figure, optionally next to the baseline measured in the same run."""
+
+    bench: str
+    metric: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    ratio: float | None = None
+
+
+def figure(
+    bench: str, metric: str, value: float, unit: str, baseline: float | None = None
+) -> Figure:
+    """A figure rounded for reading; `ratio` is value / baseline when there is a baseline."""
+    ratio = round(value / baseline, 4) if baseline else None
+    base = round(baseline, 3) if baseline is not None else None
+    return Figure(bench, metric, round(value, 3), unit, base, ratio)
+
+
+def emit(fig: Figure) -> None:
+    """Print one figure as a JSON line and flush, so a partial run still leaves its lines."""
+    sys.stdout.write(json.dumps(asdict(fig)) + "\n")
+    sys.stdout.flush()
+
+
+def progress(message: str) -> None:
+    """A human-readable progress line on stderr, with seconds since start."""
+    sys.stderr.write(f"[bench {time.monotonic() - _STARTED:7.1f}s] {message}\n")
+    sys.stderr.flush()
