@@ -28,13 +28,7 @@ class NewEvent:
 
     def caused(self, payload: Payload) -> "NewEvent":
         """A follow-up event in the same job, caused by this one."""
-        return NewEvent(
-            job_id=self.job_id,
-            payload=payload,
-            correlation_id=self.correlation_id,
-            causation_id=self.event_id,
-            user_id=self.user_id,
-        )
+        return caused_by(self, payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +53,7 @@ class RecordedEvent:
 
     def caused(self, payload: Payload) -> NewEvent:
         """A new event in the same job, caused by this one."""
-        return NewEvent(
-            job_id=self.job_id,
-            payload=payload,
-            correlation_id=self.correlation_id,
-            causation_id=self.event_id,
-            user_id=self.user_id,
-        )
+        return caused_by(self, payload)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON-ready form published on the bus."""
@@ -99,3 +87,14 @@ class RecordedEvent:
             occurred_at=datetime.fromisoformat(data["occurred_at"]),
             recorded_at=datetime.fromisoformat(data["recorded_at"]),
         )
+
+
+def caused_by(cause: NewEvent | RecordedEvent, payload: Payload) -> NewEvent:
+    """A new event in the cause's job and correlation, naming the cause as its causation."""
+    return NewEvent(
+        job_id=cause.job_id,
+        payload=payload,
+        correlation_id=cause.correlation_id,
+        causation_id=cause.event_id,
+        user_id=cause.user_id,
+    )

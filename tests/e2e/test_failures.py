@@ -11,6 +11,7 @@ import psycopg
 
 from libs.runtime.dev_stack import DevStack
 from tests.support.api import (
+    INSTANT,
     client,
     event_counts,
     expected_counts,
@@ -18,20 +19,7 @@ from tests.support.api import (
     upload,
     wait_finished,
 )
-from tests.support.media import tone_wav
-
-INSTANT = {
-    "REDUB_STT_PROVIDER": "instant",
-    "REDUB_TTS_PROVIDER": "instant",
-    "REDUB_MIXER_ENGINE": "instant",
-}
-
-
-def stems(tmp_path: Path, seconds: float = 6.0) -> tuple[Path, Path]:
-    return (
-        tone_wav(tmp_path / "voice.wav", seconds, amplitude=0.0),
-        tone_wav(tmp_path / "bed.wav", seconds),
-    )
+from tests.support.media import silent_voice_and_bed
 
 
 def test_stage_killed_mid_message_is_redelivered_and_counted_once(
@@ -46,7 +34,7 @@ def test_stage_killed_mid_message_is_redelivered_and_counted_once(
         REDUB_MIXER_ENGINE="instant",
         REDUB_TTS_PROVIDER="espeak",
     )
-    voice, background = stems(tmp_path, seconds=600)
+    voice, background = silent_voice_and_bed(tmp_path, seconds=600)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         job = submit(c, upload(c, voice), upload(c, background), ["fr", "de"])
         clips = stack.settings.blob_root / "jobs" / job["job_id"]
@@ -68,7 +56,7 @@ def test_event_committed_by_a_writer_that_died_before_publishing_still_flows(
     make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
     stack: DevStack = make_stack(nats_url, database_url, stream_prefix, **INSTANT)
-    voice, background = stems(tmp_path)
+    voice, background = silent_voice_and_bed(tmp_path)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         ids = upload(c, voice), upload(c, background)
     # A gateway-like writer: commits job.submitted, then is SIGKILLed before it publishes.
@@ -130,7 +118,7 @@ def test_handler_that_always_fails_ends_in_failure_events_and_a_failed_job(
         REDUB_ESPEAK_BIN="/nonexistent/espeak-ng",
         REDUB_MAX_DELIVER="3",
     )
-    voice, background = stems(tmp_path)
+    voice, background = silent_voice_and_bed(tmp_path)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         job = submit(c, upload(c, voice), upload(c, background), ["fr", "de"])
         done = wait_finished(c, job["job_id"], timeout=60)

@@ -9,6 +9,7 @@ from typing import Any
 
 from libs.runtime.dev_stack import DevStack
 from tests.support.api import (
+    INSTANT,
     client,
     event_counts,
     expected_counts,
@@ -16,13 +17,7 @@ from tests.support.api import (
     upload,
     wait_finished,
 )
-from tests.support.media import tone_wav
-
-INSTANT = {
-    "REDUB_STT_PROVIDER": "instant",
-    "REDUB_TTS_PROVIDER": "instant",
-    "REDUB_MIXER_ENGINE": "instant",
-}
+from tests.support.media import silent_voice_and_bed
 
 
 def test_janitor_purges_blobs_past_retention_and_keeps_the_log(
@@ -37,8 +32,7 @@ def test_janitor_purges_blobs_past_retention_and_keeps_the_log(
         REDUB_RETENTION_HOURS="0.0003",
         REDUB_SWEEP_INTERVAL_S="0.5",
     )
-    voice = tone_wav(tmp_path / "v.wav", 3.0, amplitude=0.0)
-    bed = tone_wav(tmp_path / "b.wav", 3.0)
+    voice, bed = silent_voice_and_bed(tmp_path, 3.0)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         job = submit(c, upload(c, voice), upload(c, bed), ["fr"])
         assert wait_finished(c, job["job_id"])["status"] == "completed"
@@ -79,8 +73,7 @@ def test_sigterm_drains_the_message_in_hand_without_redelivery(
         REDUB_TTS_PROVIDER="espeak",
         REDUB_ACK_WAIT_S="60",
     )
-    voice = tone_wav(tmp_path / "v.wav", 300, amplitude=0.0)
-    bed = tone_wav(tmp_path / "b.wav", 300)
+    voice, bed = silent_voice_and_bed(tmp_path, 300)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         job = submit(c, upload(c, voice), upload(c, bed), ["fr"])
         clips = stack.settings.blob_root / "jobs" / job["job_id"] / "fr" / "clips"

@@ -10,14 +10,9 @@ import httpx
 import psycopg
 
 from libs.runtime.dev_stack import DevStack
-from tests.support.api import client, event_counts, expected_counts, upload, wait_finished
-from tests.support.media import tone_wav
+from tests.support.api import INSTANT, client, event_counts, expected_counts, upload, wait_finished
+from tests.support.media import silent_voice_and_bed
 
-INSTANT = {
-    "REDUB_STT_PROVIDER": "instant",
-    "REDUB_TTS_PROVIDER": "instant",
-    "REDUB_MIXER_ENGINE": "instant",
-}
 LANGS = ["fr", "de"]
 
 
@@ -58,8 +53,7 @@ def test_restarting_nats_and_postgres_mid_run_loses_and_doubles_nothing(
     stack: DevStack = make_stack(
         private_servers.nats_url, private_servers.database_url, stream_prefix, **INSTANT
     )
-    voice = tone_wav(tmp_path / "voice.wav", 6.0, amplitude=0.0)
-    bed = tone_wav(tmp_path / "bed.wav", 6.0)
+    voice, bed = silent_voice_and_bed(tmp_path)
     jobs: list[str] = []
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         ids = upload(c, voice), upload(c, bed)

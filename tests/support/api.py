@@ -12,6 +12,13 @@ import psycopg
 from libs.auth.tokens import mint_token
 from tests.support.builders import USER
 
+# Providers that answer at once: these tests are about the backbone, not the media.
+INSTANT = {
+    "REDUB_STT_PROVIDER": "instant",
+    "REDUB_TTS_PROVIDER": "instant",
+    "REDUB_MIXER_ENGINE": "instant",
+}
+
 
 def client(base_url: str, secret: str, user: UUID = USER) -> httpx.Client:
     """An authenticated client."""

@@ -22,3 +22,11 @@ def tone_wav(
             )
         )
     return path
+
+
+def silent_voice_and_bed(folder: Path, seconds: float = 6.0) -> tuple[Path, Path]:
+    """A silent voice stem and a tone bed of the same length."""
+    return (
+        tone_wav(folder / "voice.wav", seconds, amplitude=0.0),
+        tone_wav(folder / "bed.wav", seconds),
+    )
