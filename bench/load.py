@@ -2,10 +2,11 @@
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-Submit = Callable[[str], Awaitable[None]]
+Submit = Callable[[str], Coroutine[Any, Any, None]]
 
 
 class JobFailed(RuntimeError):

@@ -4,8 +4,11 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 _STARTED = time.monotonic()
+REPO = Path(__file__).resolve().parent.parent
+"""The checkout `python -m bench` runs from: worker processes start there."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,152 @@
+"""`python -m bench`: the pipeline benchmark with its bare-bus baseline, then the replay one."""
+
+import argparse
+import asyncio
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+
+from bench.bare_bus import run_bare, start_workers
+from bench.measure import LoadConfig, Measured
+from bench.pipeline import bench_settings, run_pipeline, start_stages
+from bench.replay import ReplayMeasured, run_replay
+from bench.report import emit, figure, progress
+from bench.servers import nats_pid, postgres_pid, start_nats, start_postgres
+
+PIPELINE_THROUGHPUT_TARGET = 0.15
+P50_TARGET_MS = 100.0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--only", choices=("pipeline", "replay"), help="run one benchmark")
+    p.add_argument("--jobs", type=int, default=300, help="jobs in the throughput burst")
+    p.add_argument("--rate", type=float, default=20.0, help="steady load, jobs/s")
+    p.add_argument("--seconds", type=float, default=15.0, help="steady load duration")
+    p.add_argument("--warmup", type=int, default=20, help="untimed jobs first")
+    p.add_argument("--concurrency", type=int, default=8, help="concurrent submitters (burst)")
+    p.add_argument("--languages", default="fr,de,es", help="target languages per job")
+    p.add_argument("--events", type=int, default=1_000_000, help="events in the replay log")
+    p.add_argument("--pg-fast", action="store_true", help="PostgreSQL without fsync")
+    p.add_argument("--profile", type=Path, help="py-spy the workers during the burst into DIR")
+    p.add_argument(
+        "--no-ffprobe",
+        action="store_true",
+        help="what-if: a transcriber that does not ffprobe each job (bench 'pipeline_no_ffprobe')",
+    )
+    p.add_argument("--keep", action="store_true", help="keep the temp folder (logs, data)")
+    return p.parse_args(argv)
+
+
+def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
+    """Pipeline first, then the bare bus on the same NATS server; figures side by side."""
+    cfg = LoadConfig(args.jobs, args.rate, args.seconds, args.warmup, args.concurrency)
+    languages = [x.strip() for x in args.languages.split(",") if x.strip()]
+    progress("pipeline: starting NATS, PostgreSQL and the stage processes")
+    nats = start_nats(root, cleanup)
+    postgres = start_postgres(root, cleanup, fast=args.pg_fast)
+    settings = bench_settings(root, nats, postgres)
+    stack = start_stages(settings, cleanup, no_ffprobe=args.no_ffprobe)
+    servers = {"nats": nats_pid(nats), "postgres": postgres_pid(postgres)}
+    pipe = asyncio.run(run_pipeline(settings, stack, servers, cfg, languages, args.profile))
+    stack.stop()
+
+    progress("bare bus: starting the workers")
+    url = nats.url
+    batch = settings.fetch_batch
+    bare = asyncio.run(
+        run_bare(
+            url,
+            lambda: start_workers(url, batch, root / "logs", cleanup),
+            {"nats": servers["nats"]},
+            cfg,
+            languages,
+            args.profile,
+        )
+    )
+    emit_pipeline(pipe, bare, cfg, "pipeline_no_ffprobe" if args.no_ffprobe else "pipeline")
+
+
+def emit_pipeline(pipe: Measured, bare: Measured, cfg: LoadConfig, name: str) -> None:
+    """The pipeline's figures with the bare bus as baseline, then the bare bus's own."""
+    for bench, m, base in ((name, pipe, bare), ("bare_bus", bare, None)):
+        emit(figure(bench, "burst_jobs", m.jobs, "jobs"))
+        emit(figure(bench, "throughput", m.jobs_per_s, "jobs/s", base.jobs_per_s if base else None))
+        emit(
+            figure(
+                bench,
+                "event_throughput",
+                m.events_per_s,
+                "events/s",
+                base.events_per_s if base else None,
+            )
+        )
+        emit(figure(bench, "steady_rate", cfg.rate, "jobs/s"))
+        emit(figure(bench, "latency_p50", m.p50_ms, "ms", base.p50_ms if base else None))
+        emit(figure(bench, "latency_p99", m.p99_ms, "ms", base.p99_ms if base else None))
+        for proc, ms in sorted(m.cpu_ms_per_job.items()):
+            emit(
+                figure(
+                    bench,
+                    f"cpu_per_job.{proc}",
+                    ms,
+                    "ms",
+                    base.cpu_ms_per_job.get(proc) if base else None,
+                )
+            )
+    share = pipe.jobs_per_s / bare.jobs_per_s
+    progress(
+        f"targets: throughput {share:.1%} of bare bus (target >= {PIPELINE_THROUGHPUT_TARGET:.0%}) "
+        f"{'met' if share >= PIPELINE_THROUGHPUT_TARGET else 'NOT met'}; p50 {pipe.p50_ms:.1f} ms "
+        f"at {cfg.rate:g} jobs/s (target < {P50_TARGET_MS:.0f} ms) "
+        f"{'met' if pipe.p50_ms < P50_TARGET_MS else 'NOT met'}"
+    )
+
+
+def replay_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
+    """A fresh PostgreSQL with a synthetic log; rebuild next to COPY."""
+    progress("replay: starting PostgreSQL")
+    postgres = start_postgres(root / "replay", cleanup, fast=args.pg_fast)
+    r = asyncio.run(run_replay(postgres.url, args.events))
+    emit_replay(r)
+
+
+def emit_replay(r: ReplayMeasured) -> None:
+    """Rebuild figures with COPY as the baseline."""
+    emit(figure("replay", "events", r.events, "events"))
+    emit(figure("replay", "throughput", r.rebuild_events_per_s, "events/s", r.copy_events_per_s))
+    emit(figure("replay", "seconds", r.rebuild_s, "s", r.copy_s))
+    emit(figure("copy_baseline", "throughput", r.copy_events_per_s, "events/s"))
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through every cleanup callback
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    started = time.monotonic()
+    root = Path(tempfile.mkdtemp(prefix="redub-bench-"))
+    with ExitStack() as cleanup:
+        if not args.keep:
+            cleanup.callback(shutil.rmtree, root, ignore_errors=True)
+        else:
+            progress(f"keeping {root}")
+        if args.only in (None, "pipeline"):
+            with ExitStack() as servers:
+                pipeline_bench(args, root / "pipeline", servers)
+        if args.only in (None, "replay"):
+            with ExitStack() as servers:
+                replay_bench(args, root, servers)
+    progress(f"done in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

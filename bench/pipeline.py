@@ -1,0 +1,166 @@
+"""The pipeline benchmark: jobs through every stage process, on real NATS and PostgreSQL."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from uuid import UUID
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from bench.load import Completions
+from bench.measure import LoadConfig, Measured, Target, measure
+from bench.profiling import sampled
+from bench.report import REPO, progress
+from bench.stems import put_stems
+from bench.verify import verify_jobs
+from libs.config.settings import Settings
+from libs.events.catalogue import JobSubmitted
+from libs.events.commit import Commit
+from libs.events.envelope import NewEvent
+from libs.events.jetstream_bus import JetStreamBus
+from libs.events.postgres_store import PostgresEventStore
+from libs.events.relay import publish_committed
+from libs.runtime.dev_stack import DevStack
+from libs.servers import EmbeddedNats, EmbeddedPostgres
+from libs.storage.local_store import LocalBlobStore
+
+STAGES = ("transcriber", "translator", "synthesizer", "mixer")
+USER = UUID("00000000-0000-4000-8000-0000000be4c4")
+INSTANT_ENV = {
+    "REDUB_STT_PROVIDER": "instant",
+    "REDUB_TRANSLATOR_PROVIDER": "pseudo",
+    "REDUB_TTS_PROVIDER": "instant",
+    "REDUB_MIXER_ENGINE": "instant",
+    "REDUB_LOG_LEVEL": "WARNING",
+}
+
+
+def bench_settings(root: Path, nats: EmbeddedNats, postgres: EmbeddedPostgres) -> Settings:
+    """Settings pointing at this run's servers and state folder."""
+    return Settings(
+        nats_url=nats.url,
+        database_url=postgres.url,
+        state_dir=root / "state",
+        stream_name="BENCH",
+        subject_prefix="bench",
+        gateway_port=0,
+    )
+
+
+def start_stages(settings: Settings, cleanup: ExitStack, *, no_ffprobe: bool = False) -> DevStack:
+    """Spawn one `redub serve <stage>` process per stage, stopped by `cleanup`.
+
+    `no_ffprobe` runs the transcriber through the what-if launcher instead."""
+    services = STAGES[1:] if no_ffprobe else STAGES
+    stack = DevStack(settings, services=services, extra_env=dict(INSTANT_ENV))
+    cleanup.callback(stack.stop)
+    stack.start()
+    if no_ffprobe:
+        logs = stack.state_dir / "logs"
+        with (logs / "transcriber.log").open("ab") as log:
+            stack.procs["transcriber"] = subprocess.Popen(
+                [sys.executable, "-m", "bench.probe_free_transcriber"],
+                env=stack.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+            )
+    return stack
+
+
+async def wait_consumers(
+    js: JetStreamContext, stream: str, stack: DevStack, timeout: float = 60.0
+) -> None:
+    """Until every stage has created its durable consumer (or a stage process died)."""
+    deadline = time.monotonic() + timeout
+    for name in STAGES:
+        while True:
+            proc = stack.procs[name]
+            if proc.poll() is not None:
+                log = stack.state_dir / "logs" / f"{name}.log"
+                raise RuntimeError(f"stage {name} exited ({proc.returncode}); see {log}")
+            try:
+                await js.consumer_info(stream, name)
+                break
+            except NotFoundError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"stage {name} did not subscribe in {timeout:.0f} s"
+                    ) from None
+                await asyncio.sleep(0.1)
+
+
+async def run_pipeline(
+    settings: Settings,
+    stack: DevStack,
+    cpu_trees: dict[str, int],
+    cfg: LoadConfig,
+    languages: list[str],
+    profile: Path | None = None,
+) -> Measured:
+    """Measure the pipeline: submit like the gateway does (append, publish), wait for
+    `job.completed` on the bus, then check every job's log."""
+    assert settings.database_url and settings.nats_url
+    store = await PostgresEventStore.connect(settings.database_url, max_size=cfg.concurrency)
+    bus = await JetStreamBus.connect(
+        settings.nats_url, settings.stream_name, settings.subject_prefix
+    )
+    try:
+        await bus.provision()
+        await wait_consumers(bus.js, settings.stream_name, stack)
+        voice, background = put_stems(LocalBlobStore(settings.blob_root))
+        payload = JobSubmitted(
+            user_id=USER,
+            source_language="en",
+            target_languages=languages,
+            voice=voice,
+            background=background,
+            retention_hours=settings.retention_hours,
+        )
+        done = Completions()
+
+        async def on_completed(msg: Msg) -> None:
+            done.completed(json.loads(msg.data)["job_id"])
+
+        async def on_failed(msg: Msg) -> None:
+            data = json.loads(msg.data)
+            done.failure(data["job_id"], json.dumps(data["payload"]))
+
+        prefix = settings.subject_prefix
+        await bus.nc.subscribe(f"{prefix}.job.completed", cb=on_completed)
+        await bus.nc.subscribe(f"{prefix}.job.failed", cb=on_failed)
+
+        async def submit(job_id: str) -> None:
+            jid = UUID(job_id)
+            event = NewEvent(job_id=jid, payload=payload, correlation_id=jid, user_id=USER)
+            [recorded] = await store.append([Commit(jid, [event], expected_version=0)])
+            await publish_committed(store, bus, recorded or [])
+
+        async def count(job_ids: Sequence[str]) -> int:
+            return await verify_jobs(store.pool, job_ids, len(languages))
+
+        trees = dict(cpu_trees)
+        trees.update({name: proc.pid for name, proc in stack.procs.items()})
+        stage_pids = {name: proc.pid for name, proc in stack.procs.items()}
+        target = Target(
+            "pipeline",
+            submit,
+            done,
+            count,
+            trees,
+            {"bench": os.getpid()},
+            around_burst=lambda: sampled(stage_pids, profile and profile / "pipeline"),
+        )
+        progress(f"pipeline: stages up ({', '.join(STAGES)}), {len(languages)} languages per job")
+        return await measure(target, cfg)
+    finally:
+        await bus.close()
+        await store.close()
