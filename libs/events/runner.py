@@ -135,10 +135,14 @@ class StageRunner:
         ]
 
     async def _skip_handled(self, items: list[_Item]) -> None:
-        # A cheap pre-check so a redelivery does not redo expensive work; the guarantee
-        # itself is the handled row written with the output.
+        # A pre-check so a redelivery does not redo expensive work. First deliveries skip
+        # it (they are almost never handled yet); the guarantee itself is the handled row
+        # written with the output.
+        again = [i for i in items if i.delivery.attempt > 1]
+        if not again:
+            return
         try:
-            done = await self.store.handled([i.key for i in items])
+            done = await self.store.handled([i.key for i in again])
         except Exception as exc:
             log.warning("handled pre-check failed", error=repr(exc))
             return

@@ -8,12 +8,20 @@ import ffmpeg
 
 from libs.media.errors import MediaError
 from libs.media.ffmpeg_run import stderr_tail
+from libs.media.wav import wav_duration
 
 
 async def probe_duration(path: Path) -> float:
     """Duration in seconds of the audio in `path`; MediaError if it holds no decodable audio."""
     if not await asyncio.to_thread(path.is_file):
         raise MediaError(f"media file not found: {path}")
+    # PCM WAV, the common case, tells its length in its header: no ffprobe process needed.
+    try:
+        duration = await asyncio.to_thread(wav_duration, path)
+    except MediaError:
+        duration = 0.0
+    if duration > 0:
+        return duration
     info = await asyncio.to_thread(_probe, path)
     return audio_duration(info, name=path.name)
 

@@ -2,11 +2,11 @@
 
 import hashlib
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from libs.events.catalogue import BlobRef
 from libs.storage.blob_store import BlobStore, StoredObject
@@ -26,39 +26,51 @@ class LocalBlobStore(BlobStore):
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if not key or self.root not in path.parents:
+        # Lexical check (no filesystem calls): keys are relative, with no "..", ".", or "//".
+        parts = key.split("/")
+        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
             raise InvalidKey(f"invalid object key {key!r}")
-        return path
+        return self.root.joinpath(*parts)
 
     def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         digest = hashlib.sha256()
-        with source.open("rb") as f:
-            while chunk := f.read(CHUNK):
-                digest.update(chunk)
-        dest = self._path(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".part-")
-        os.close(fd)
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, dest)
-        return BlobRef(
-            key=key, size=dest.stat().st_size, sha256=digest.hexdigest(), content_type=content_type
-        )
+        size = 0
+
+        def copy(out: BinaryIO) -> None:
+            nonlocal size
+            with source.open("rb") as f:
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+
+        self._write_atomically(self._path(key), copy)
+        return BlobRef(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
-        dest = self._path(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".part-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, dest)
+        self._write_atomically(self._path(key), lambda out: out.write(data))
         return BlobRef(
             key=key,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             content_type=content_type,
         )
+
+    def _write_atomically(self, dest: Path, write: Callable[[BinaryIO], object]) -> None:
+        # Write beside the destination, then rename: readers see all of it or none of it.
+        tmp = dest.with_name(f".part-{uuid.uuid4().hex}")
+        try:
+            out = tmp.open("xb")
+        except FileNotFoundError:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            out = tmp.open("xb")
+        try:
+            with out:
+                write(out)
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def read_bytes(self, key: str) -> bytes:
         path = self._path(key)

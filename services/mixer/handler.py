@@ -1,20 +1,22 @@
 """Mixer: `speech.ready` -> voice stem, mix, captions and manifest -> `dub.ready`."""
 
 import asyncio
-import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from libs.events.catalogue import Artifact, BlobRef, DubReady, Payload, SpeechReady
+from libs.events.catalogue import Artifact, DubReady, Payload, SpeechReady
 from libs.events.envelope import RecordedEvent
+from libs.events.job_view import JobView
 from libs.events.stage import PermanentError, Stage
 from libs.events.store import EventStore
 from libs.media.captions import to_srt, to_webvtt
 from libs.media.mixdown import PlacedClip
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
-from libs.transcription.segment import Transcript
+from libs.storage.scratch import scratch_files
+from libs.transcription.segment import Segment, Transcript
 from services.mixer.engine import MixEngine
 from services.mixer.manifest import build_manifest
 from services.synthesizer.speech_index import SpeechIndex
@@ -36,51 +38,51 @@ class Mixer(Stage):
         job = await self.store.load_view(event.job_id)
         if job is None:
             raise PermanentError(f"job {event.job_id} has no view")
-        lang = ready.language
-        index = SpeechIndex.model_validate_json(
-            await asyncio.to_thread(self.blobs.read_bytes, ready.speech.key)
-        )
-        translation = Transcript.from_json(
-            await asyncio.to_thread(self.blobs.read_bytes, index.translation.key)
-        )
-        background = await asyncio.to_thread(self.blobs.local_path, job.background.blob.key)
-        clips = [
-            PlacedClip(await asyncio.to_thread(self.blobs.local_path, c.blob.key), c.start)
-            for c in index.clips
-        ]
-
-        def put(name: str, data: bytes, content_type: str) -> BlobRef:
-            return self.blobs.put_bytes(language_key(event.job_id, lang, name), data, content_type)
-
-        with tempfile.TemporaryDirectory(prefix="redub-mix-") as tmp:
-            voice_out, mix_out = Path(tmp) / "voice.wav", Path(tmp) / "mix.wav"
-            await self.engine.render(background, clips, voice_out, mix_out)
-            voice = await asyncio.to_thread(
-                self.blobs.put_file,
-                language_key(event.job_id, lang, "voice.wav"),
-                voice_out,
-                "audio/wav",
+        inputs = await asyncio.to_thread(self._inputs, ready, job.background.blob.key)
+        with scratch_files("voice.wav", "mix.wav") as [voice_out, mix_out]:
+            await self.engine.render(inputs.background, inputs.clips, voice_out, mix_out)
+            # One hop to a worker thread for all the writes, not one per file.
+            artifacts = await asyncio.to_thread(
+                self._publish, job, ready.language, inputs.captions, voice_out, mix_out
             )
-            mix = await asyncio.to_thread(
-                self.blobs.put_file,
-                language_key(event.job_id, lang, "mix.wav"),
-                mix_out,
-                "audio/wav",
-            )
-        srt = await asyncio.to_thread(
-            put, "captions.srt", to_srt(translation.segments).encode(), "application/x-subrip"
-        )
-        vtt = await asyncio.to_thread(
-            put, "captions.vtt", to_webvtt(translation.segments).encode(), "text/vtt"
-        )
+        return [DubReady(language=ready.language, artifacts=artifacts)]
+
+    def _inputs(self, ready: SpeechReady, background_key: str) -> "MixInputs":
+        index = SpeechIndex.model_validate_json(self.blobs.read_bytes(ready.speech.key))
+        translation = Transcript.from_json(self.blobs.read_bytes(index.translation.key))
+        clips = [PlacedClip(self.blobs.local_path(c.blob.key), c.start) for c in index.clips]
+        return MixInputs(self.blobs.local_path(background_key), clips, translation.segments)
+
+    def _publish(
+        self, job: JobView, lang: str, captions: Sequence[Segment], voice: Path, mix: Path
+    ) -> list[Artifact]:
+        def key(name: str) -> str:
+            return language_key(job.job_id, lang, name)
+
+        b = self.blobs
         artifacts = [
-            Artifact(kind="mix", blob=mix),
-            Artifact(kind="voice", blob=voice),
-            Artifact(kind="srt", blob=srt),
-            Artifact(kind="vtt", blob=vtt),
+            Artifact(kind="mix", blob=b.put_file(key("mix.wav"), mix, "audio/wav")),
+            Artifact(kind="voice", blob=b.put_file(key("voice.wav"), voice, "audio/wav")),
+            Artifact(
+                kind="srt",
+                blob=b.put_bytes(
+                    key("captions.srt"), to_srt(captions).encode(), "application/x-subrip"
+                ),
+            ),
+            Artifact(
+                kind="vtt",
+                blob=b.put_bytes(key("captions.vtt"), to_webvtt(captions).encode(), "text/vtt"),
+            ),
         ]
         manifest = build_manifest(job, lang, artifacts, self.engine.name)
-        ref = await asyncio.to_thread(put, "manifest.json", manifest, "application/json")
-        return [
-            DubReady(language=lang, artifacts=[*artifacts, Artifact(kind="manifest", blob=ref)])
-        ]
+        ref = b.put_bytes(key("manifest.json"), manifest, "application/json")
+        return [*artifacts, Artifact(kind="manifest", blob=ref)]
+
+
+@dataclass(frozen=True, slots=True)
+class MixInputs:
+    """What the mix is made of: local paths and the lines for the captions."""
+
+    background: Path
+    clips: list[PlacedClip]
+    captions: list[Segment]

@@ -1,9 +1,7 @@
 """Synthesizer: `translation.ready` -> one spoken clip per line -> `speech.ready`."""
 
 import asyncio
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import cast
 
 from libs.events.catalogue import Payload, SpeechReady, TranslationReady, Usage
@@ -11,6 +9,7 @@ from libs.events.envelope import RecordedEvent
 from libs.events.stage import PermanentError, Stage
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
+from libs.storage.scratch import scratch_files
 from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.provider import TextToSpeech
 from libs.transcription.segment import Transcript
@@ -32,20 +31,19 @@ class Synthesizer(Stage):
         raw = await asyncio.to_thread(self.blobs.read_bytes, ready.translation.key)
         translation = Transcript.from_json(raw.decode())
         clips: list[ClipEntry] = []
-        with tempfile.TemporaryDirectory(prefix="redub-tts-") as tmp:
-            for seg in translation.segments:
-                out = Path(tmp) / f"{seg.index:05d}.wav"
+        for seg in translation.segments:
+            with scratch_files("clip.wav") as [out]:
                 try:
                     duration = await self.tts.synthesize(seg.text, ready.language, out)
                 except UnsupportedLanguage as exc:
                     raise PermanentError(str(exc)) from exc
                 key = language_key(event.job_id, ready.language, f"clips/{seg.index:05d}.wav")
                 ref = await asyncio.to_thread(self.blobs.put_file, key, out, "audio/wav")
-                clips.append(
-                    ClipEntry(
-                        index=seg.index, start=seg.start, end=seg.end, duration_s=duration, blob=ref
-                    )
+            clips.append(
+                ClipEntry(
+                    index=seg.index, start=seg.start, end=seg.end, duration_s=duration, blob=ref
                 )
+            )
         index = SpeechIndex(language=ready.language, translation=ready.translation, clips=clips)
         ref = await asyncio.to_thread(
             self.blobs.put_bytes,

@@ -48,6 +48,24 @@ class Translate(Stage):
         ]
 
 
+class Redelivery:
+    """A second delivery of an event whose first delivery's ack was lost."""
+
+    def __init__(self, event: RecordedEvent) -> None:
+        self.event = event
+        self.attempt = 2
+        self.acked = False
+
+    async def ack(self) -> None:
+        self.acked = True
+
+    async def nak(self, delay: float) -> None:
+        raise AssertionError("a handled redelivery is acked, not retried")
+
+    async def in_progress(self) -> None:
+        return None
+
+
 async def run_until(runner: StageRunner, predicate: object, timeout: float = 5.0) -> None:
     """Run the runner until `predicate()` holds, then stop it."""
     task = asyncio.create_task(runner.run())
@@ -103,9 +121,9 @@ async def test_redelivered_message_appends_nothing_new() -> None:
     [delivery] = await sub.fetch(1, 0.1)
     await runner.process([delivery])
     before = await store.read_stream(job.job_id)
-    # The same message again, as after a lost ack: same causing event, same keys.
+    # The same message again, as after a lost ack: same causing event, second delivery.
     stage = Translate()
-    await StageRunner(stage, store, bus, FAST).process([delivery])
+    await StageRunner(stage, store, bus, FAST).process([Redelivery(delivery.event)])
     assert await store.read_stream(job.job_id) == before
     assert stage.calls == [], "the handled pre-check skips the work too"
 

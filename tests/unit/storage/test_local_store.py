@@ -1,0 +1,43 @@
+"""The embedded blob store: hashes, atomic writes, keys that cannot escape its folder."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from libs.storage.local_store import InvalidKey, LocalBlobStore
+from libs.storage.scratch import scratch_files
+
+
+def test_put_and_read_back_with_size_and_hash(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    source = tmp_path / "src.bin"
+    source.write_bytes(b"x" * 3_000_000)
+    ref = store.put_file("jobs/j/fr/mix.wav", source, "audio/wav")
+    assert (ref.size, ref.sha256) == (3_000_000, hashlib.sha256(source.read_bytes()).hexdigest())
+    assert store.read_bytes("jobs/j/fr/mix.wav") == source.read_bytes()
+    small = store.put_bytes("jobs/j/t.json", b"{}", "application/json")
+    assert small.sha256 == hashlib.sha256(b"{}").hexdigest()
+    assert [o.key for o in store.list("jobs/j/")] == ["jobs/j/fr/mix.wav", "jobs/j/t.json"]
+    assert store.delete("jobs/j/t.json") == 2 and store.delete("jobs/j/t.json") == 0
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        store.put_file("a/b.wav", tmp_path / "missing.wav", "audio/wav")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("key", ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b"])
+def test_keys_cannot_escape_the_folder(tmp_path: Path, key: str) -> None:
+    with pytest.raises(InvalidKey):
+        LocalBlobStore(tmp_path).put_bytes(key, b"x", "text/plain")
+
+
+def test_scratch_files_are_removed_even_on_error() -> None:
+    with pytest.raises(RuntimeError), scratch_files("a.wav", "b.wav") as paths:
+        for p in paths:
+            p.write_bytes(b"1")
+        raise RuntimeError
+    assert not any(p.exists() for p in paths)
