@@ -35,9 +35,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pg-fast", action="store_true", help="PostgreSQL without fsync")
     p.add_argument("--profile", type=Path, help="py-spy the workers during the burst into DIR")
     p.add_argument(
-        "--no-ffprobe",
-        action="store_true",
-        help="what-if: a transcriber that does not ffprobe each job (bench 'pipeline_no_ffprobe')",
+        "--handlers",
+        choices=("instant", "null", "both"),
+        default="both",
+        help="stage handlers: instant providers ('pipeline'), storage-free twins that isolate "
+        "the backbone ('pipeline_backbone'), or both",
     )
     p.add_argument("--keep", action="store_true", help="keep the temp folder (logs, data)")
     return p.parse_args(argv)
@@ -51,10 +53,19 @@ def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> 
     nats = start_nats(root, cleanup)
     postgres = start_postgres(root, cleanup, fast=args.pg_fast)
     settings = bench_settings(root, nats, postgres)
-    stack = start_stages(settings, cleanup, no_ffprobe=args.no_ffprobe)
     servers = {"nats": nats_pid(nats), "postgres": postgres_pid(postgres)}
-    pipe = asyncio.run(run_pipeline(settings, stack, servers, cfg, languages, args.profile))
-    stack.stop()
+    variants = {"instant": ("pipeline", False), "null": ("pipeline_backbone", True)}
+    chosen = list(variants) if args.handlers == "both" else [args.handlers]
+    results: list[tuple[str, Measured]] = []
+    for handlers in chosen:
+        name, null = variants[handlers]
+        progress(f"{name}: stage handlers '{handlers}'")
+        stack = start_stages(settings, cleanup, null=null)
+        profile = args.profile / name if args.profile else None
+        results.append(
+            (name, asyncio.run(run_pipeline(settings, stack, servers, cfg, languages, profile)))
+        )
+        stack.stop()
 
     progress("bare bus: starting the workers")
     url = nats.url
@@ -69,12 +80,18 @@ def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> 
             args.profile,
         )
     )
-    emit_pipeline(pipe, bare, cfg, "pipeline_no_ffprobe" if args.no_ffprobe else "pipeline")
+    for name, measured in results:
+        emit_pipeline(measured, bare, cfg, name, with_baseline_rows=name == results[-1][0])
 
 
-def emit_pipeline(pipe: Measured, bare: Measured, cfg: LoadConfig, name: str) -> None:
-    """The pipeline's figures with the bare bus as baseline, then the bare bus's own."""
-    for bench, m, base in ((name, pipe, bare), ("bare_bus", bare, None)):
+def emit_pipeline(
+    pipe: Measured, bare: Measured, cfg: LoadConfig, name: str, with_baseline_rows: bool
+) -> None:
+    """The pipeline's figures with the bare bus as baseline, then (once) the bare bus's own."""
+    rows: list[tuple[str, Measured, Measured | None]] = [(name, pipe, bare)]
+    if with_baseline_rows:
+        rows.append(("bare_bus", bare, None))
+    for bench, m, base in rows:
         emit(figure(bench, "burst_jobs", m.jobs, "jobs"))
         emit(figure(bench, "throughput", m.jobs_per_s, "jobs/s", base.jobs_per_s if base else None))
         emit(

@@ -55,24 +55,24 @@ def bench_settings(root: Path, nats: EmbeddedNats, postgres: EmbeddedPostgres) -
     )
 
 
-def start_stages(settings: Settings, cleanup: ExitStack, *, no_ffprobe: bool = False) -> DevStack:
-    """Spawn one `redub serve <stage>` process per stage, stopped by `cleanup`.
-
-    `no_ffprobe` runs the transcriber through the what-if launcher instead."""
-    services = STAGES[1:] if no_ffprobe else STAGES
-    stack = DevStack(settings, services=services, extra_env=dict(INSTANT_ENV))
+def start_stages(settings: Settings, cleanup: ExitStack, *, null: bool = False) -> DevStack:
+    """Spawn one process per stage, stopped by `cleanup`: `redub serve <stage>` with the
+    instant providers, or with `null` the storage-free twins of `bench.null_stage`."""
+    stack = DevStack(settings, services=() if null else STAGES, extra_env=dict(INSTANT_ENV))
     cleanup.callback(stack.stop)
     stack.start()
-    if no_ffprobe:
+    if null:
         logs = stack.state_dir / "logs"
-        with (logs / "transcriber.log").open("ab") as log:
-            stack.procs["transcriber"] = subprocess.Popen(
-                [sys.executable, "-m", "bench.probe_free_transcriber"],
-                env=stack.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=REPO,
-            )
+        logs.mkdir(parents=True, exist_ok=True)
+        for name in STAGES:
+            with (logs / f"{name}.log").open("ab") as log:
+                stack.procs[name] = subprocess.Popen(
+                    [sys.executable, "-m", "bench.null_stage", name],
+                    env=stack.env(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=REPO,
+                )
     return stack
 
 

@@ -12,6 +12,7 @@ from libs.events.envelope import RecordedEvent, utcnow
 from libs.events.job_view import JobView
 from libs.events.postgres_rows import EVENT_COLUMNS, INSERT_EVENTS, events_to_columns, row_to_event
 from libs.events.store import EventStore
+from libs.events.view_changes import changes_of
 from libs.events.view_rows import write_views
 from libs.observability.metrics import EVENTS_APPENDED
 
@@ -55,8 +56,8 @@ class PostgresEventStore(EventStore):
                     "INSERT INTO outbox (position) SELECT unnest($1::bigint[])",
                     [e.position for e in plan.records],
                 )
-                touched = {e.job_id for e in plan.records}
-                await write_views(conn, [plan.views[j] for j in touched])
+                changes = changes_of(plan.records)
+                await write_views(conn, [plan.views[j] for j in changes], changes=changes)
         for e in plan.records:
             EVENTS_APPENDED.labels(e.type).inc()
         return plan.per_commit

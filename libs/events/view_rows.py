@@ -1,11 +1,13 @@
 """Writes job views into their relational tables (`jobs`, `job_tasks`, `artifacts`)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
 from libs.events.job_view import JobView
+from libs.events.view_changes import ViewChanges
 
 UPSERT_JOBS = """
 INSERT INTO {jobs} (job_id, user_id, status, version, position, created_at, updated_at,
@@ -37,8 +39,10 @@ ON CONFLICT (job_id, key) DO UPDATE SET purged_at = excluded.purged_at
 """
 
 
-def view_columns(views: Sequence[JobView]) -> tuple[list[list[Any]], ...]:
-    """Column arrays for the three view tables."""
+def view_columns(
+    views: Sequence[JobView], changes: Mapping[UUID, ViewChanges] | None = None
+) -> tuple[list[list[Any]], ...]:
+    """Column arrays for the three view tables; with `changes`, only the rows they name."""
     jobs: list[list[Any]] = [[] for _ in range(9)]
     tasks: list[list[Any]] = [[] for _ in range(9)]
     artifacts: list[list[Any]] = [[] for _ in range(9)]
@@ -56,7 +60,10 @@ def view_columns(views: Sequence[JobView]) -> tuple[list[list[Any]], ...]:
         )
         for col, value in zip(jobs, row, strict=True):
             col.append(value)
+        c = changes.get(v.job_id) if changes is not None else None
         for t in v.tasks.values():
+            if c is not None and c.languages is not None and t.language not in c.languages:
+                continue
             trow = (
                 v.job_id,
                 t.language,
@@ -71,6 +78,8 @@ def view_columns(views: Sequence[JobView]) -> tuple[list[list[Any]], ...]:
             for col, value in zip(tasks, trow, strict=True):
                 col.append(value)
         for a in v.artifacts:
+            if c is not None and c.artifacts is not None and a.key not in c.artifacts:
+                continue
             arow = (
                 v.job_id,
                 a.key,
@@ -87,11 +96,17 @@ def view_columns(views: Sequence[JobView]) -> tuple[list[list[Any]], ...]:
     return jobs, tasks, artifacts
 
 
-async def write_views(conn: asyncpg.Connection, views: Sequence[JobView], suffix: str = "") -> None:
-    """Upsert views; `suffix` targets the shadow tables a rebuild fills."""
+async def write_views(
+    conn: asyncpg.Connection,
+    views: Sequence[JobView],
+    suffix: str = "",
+    changes: Mapping[UUID, ViewChanges] | None = None,
+) -> None:
+    """Upsert views (only the rows in `changes`, when given); `suffix` targets the shadow
+    tables a rebuild fills."""
     if not views:
         return
-    jobs, tasks, artifacts = view_columns(views)
+    jobs, tasks, artifacts = view_columns(views, changes)
     await conn.execute(UPSERT_JOBS.format(jobs="jobs" + suffix), *jobs)
     if tasks[0]:
         await conn.execute(UPSERT_TASKS.format(tasks="job_tasks" + suffix), *tasks)
