@@ -48,8 +48,12 @@ def events_to_columns(events: Sequence[RecordedEvent]) -> list[list[Any]]:
 
 
 INSERT_EVENTS = f"""
-INSERT INTO job_events ({EVENT_COLUMNS})
-SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[],
-                     $7::jsonb[], $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[],
-                     $12::timestamptz[])
+WITH inserted AS (
+    INSERT INTO job_events ({EVENT_COLUMNS})
+    SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[],
+                         $7::jsonb[], $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[],
+                         $12::timestamptz[])
+    RETURNING position
+)
+INSERT INTO outbox (position) SELECT position FROM inserted
 """

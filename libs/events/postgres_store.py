@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from libs.events.commit import Commit, HandledKey, plan_commits
+from libs.events.commit import Commit, ConcurrencyError, HandledKey, plan_commits
 from libs.events.envelope import RecordedEvent, utcnow
 from libs.events.job_view import JobView
 from libs.events.postgres_rows import EVENT_COLUMNS, INSERT_EVENTS, events_to_columns, row_to_event
@@ -16,9 +16,9 @@ from libs.events.view_changes import changes_of
 from libs.events.view_rows import write_views
 from libs.observability.metrics import EVENTS_APPENDED
 
-# One constant key: every append in the database takes this lock, so positions commit
-# in the order they were assigned (the remedy for sequence gaps the `eventsourcing`
-# library and Message DB use).
+# One constant key (the one `redub_append_lock()` takes, migration 0003): every append in
+# the database takes this lock, so positions commit in the order they were assigned (the
+# remedy for sequence gaps the `eventsourcing` library and Message DB use).
 APPEND_LOCK = 0x5245_4455_4200
 
 
@@ -42,20 +42,24 @@ class PostgresEventStore(EventStore):
             return []
         async with self.pool.acquire() as conn, conn.transaction():
             duplicate = await self._claim(conn, commits)
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
-            job_ids = list({c.job_id for c in commits})
+            # Row locks on the jobs (in id order) keep each job's view consistent without
+            # the global lock; the global lock then only covers assigning positions.
             rows = await conn.fetch(
-                "SELECT view::text FROM jobs WHERE job_id = ANY($1::uuid[])", job_ids
+                "SELECT view::text FROM jobs WHERE job_id = ANY($1::uuid[])"
+                " ORDER BY job_id FOR UPDATE",
+                list({c.job_id for c in commits}),
             )
             views = {v.job_id: v for v in (JobView.model_validate_json(r[0]) for r in rows)}
-            top = await conn.fetchval("SELECT coalesce(max(position), 0) FROM job_events")
+            top = await conn.fetchval("SELECT redub_append_lock()")
             plan = plan_commits(commits, views, duplicate, itertools.count(top + 1), utcnow())
             if plan.records:
-                await conn.execute(INSERT_EVENTS, *events_to_columns(plan.records))
-                await conn.execute(
-                    "INSERT INTO outbox (position) SELECT unnest($1::bigint[])",
-                    [e.position for e in plan.records],
-                )
+                try:
+                    await conn.execute(INSERT_EVENTS, *events_to_columns(plan.records))
+                except asyncpg.UniqueViolationError as exc:
+                    # Two writers opened the same new stream at once (no row to lock yet).
+                    if exc.constraint_name != "job_events_stream_seq":
+                        raise
+                    raise ConcurrencyError(f"a concurrent append won: {exc}") from exc
                 changes = changes_of(plan.records)
                 await write_views(conn, [plan.views[j] for j in changes], changes=changes)
         for e in plan.records:

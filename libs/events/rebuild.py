@@ -16,7 +16,6 @@ from libs.events.catalogue import CATALOGUE, Payload
 from libs.events.envelope import RecordedEvent
 from libs.events.job_view import JobView, evolve
 from libs.events.postgres_rows import EVENT_COLUMNS
-from libs.events.postgres_store import APPEND_LOCK
 from libs.events.upcasting import decode_payload
 from libs.events.view_rows import write_views
 
@@ -90,7 +89,10 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
                 last = e.position
                 count += 1
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
+            # Table locks first, then the append lock, in the order writers take them
+            # (row locks on jobs, then the append lock): no deadlock with a writer.
+            await conn.execute("LOCK TABLE jobs, job_tasks, artifacts IN ACCESS EXCLUSIVE MODE")
+            await conn.execute("SELECT redub_append_lock()")
             rows = await conn.fetch(
                 f"SELECT {EVENT_COLUMNS} FROM job_events WHERE position > $1 ORDER BY position",
                 last,

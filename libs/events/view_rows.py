@@ -9,33 +9,37 @@ import asyncpg
 from libs.events.job_view import JobView
 from libs.events.view_changes import ViewChanges
 
-UPSERT_JOBS = """
-INSERT INTO {jobs} (job_id, user_id, status, version, position, created_at, updated_at,
-                    completed_at, view)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::bigint[],
-                     $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[])
-ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, version = excluded.version,
-    position = excluded.position, updated_at = excluded.updated_at,
-    completed_at = excluded.completed_at, view = excluded.view
-"""
-
-UPSERT_TASKS = """
-INSERT INTO {tasks} (job_id, language, status, translated_at, synthesized_at, mixed_at,
-                     failed_at, failure_stage, failure_reason)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-                     $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
-ON CONFLICT (job_id, language) DO UPDATE SET status = excluded.status,
-    translated_at = excluded.translated_at, synthesized_at = excluded.synthesized_at,
-    mixed_at = excluded.mixed_at, failed_at = excluded.failed_at,
-    failure_stage = excluded.failure_stage, failure_reason = excluded.failure_reason
-"""
-
-UPSERT_ARTIFACTS = """
-INSERT INTO {artifacts} (job_id, key, language, kind, size, sha256, content_type, created_at,
-                         purged_at)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
-                     $7::text[], $8::timestamptz[], $9::timestamptz[])
-ON CONFLICT (job_id, key) DO UPDATE SET purged_at = excluded.purged_at
+UPSERT_VIEWS = """
+WITH jobs_up AS (
+    INSERT INTO {jobs} (job_id, user_id, status, version, position, created_at, updated_at,
+                        completed_at, view)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::bigint[],
+                         $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[])
+    ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, version = excluded.version,
+        position = excluded.position, updated_at = excluded.updated_at,
+        completed_at = excluded.completed_at, view = excluded.view
+    RETURNING 1
+), tasks_up AS (
+    INSERT INTO {tasks} (job_id, language, status, translated_at, synthesized_at, mixed_at,
+                         failed_at, failure_stage, failure_reason)
+    SELECT * FROM unnest($10::uuid[], $11::text[], $12::text[], $13::timestamptz[],
+                         $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
+                         $17::text[], $18::text[])
+    ON CONFLICT (job_id, language) DO UPDATE SET status = excluded.status,
+        translated_at = excluded.translated_at, synthesized_at = excluded.synthesized_at,
+        mixed_at = excluded.mixed_at, failed_at = excluded.failed_at,
+        failure_stage = excluded.failure_stage, failure_reason = excluded.failure_reason
+    RETURNING 1
+), artifacts_up AS (
+    INSERT INTO {artifacts} (job_id, key, language, kind, size, sha256, content_type,
+                             created_at, purged_at)
+    SELECT * FROM unnest($19::uuid[], $20::text[], $21::text[], $22::text[], $23::bigint[],
+                         $24::text[], $25::text[], $26::timestamptz[], $27::timestamptz[])
+    ON CONFLICT (job_id, key) DO UPDATE SET purged_at = excluded.purged_at
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM jobs_up) + (SELECT count(*) FROM tasks_up)
+       + (SELECT count(*) FROM artifacts_up)
 """
 
 
@@ -107,8 +111,8 @@ async def write_views(
     if not views:
         return
     jobs, tasks, artifacts = view_columns(views, changes)
-    await conn.execute(UPSERT_JOBS.format(jobs="jobs" + suffix), *jobs)
-    if tasks[0]:
-        await conn.execute(UPSERT_TASKS.format(tasks="job_tasks" + suffix), *tasks)
-    if artifacts[0]:
-        await conn.execute(UPSERT_ARTIFACTS.format(artifacts="artifacts" + suffix), *artifacts)
+    # One statement for the three tables: one round trip while the append lock is held.
+    sql = UPSERT_VIEWS.format(
+        jobs="jobs" + suffix, tasks="job_tasks" + suffix, artifacts="artifacts" + suffix
+    )
+    await conn.fetchval(sql, *jobs, *tasks, *artifacts)

@@ -38,6 +38,15 @@ class StoreContract:
         ok = await store.append([step(commit.job_id, transcript(), expected_version=1)])
         assert ok[0] is not None and ok[0][0].seq == 2
 
+    async def test_two_writers_opening_one_stream_one_wins(self, store: EventStore) -> None:
+        commit = new_job()
+        rival = step(commit.job_id, commit.events[0].payload, expected_version=0)
+        results = await asyncio.gather(
+            store.append([commit]), store.append([rival]), return_exceptions=True
+        )
+        assert sorted(type(r).__name__ for r in results) == ["ConcurrencyError", "list"]
+        assert len(await store.read_stream(commit.job_id)) == 1
+
     async def test_same_causing_event_appends_once(self, store: EventStore) -> None:
         commit = new_job()
         await store.append([commit])
