@@ -17,7 +17,7 @@ from libs.events.envelope import RecordedEvent
 from libs.events.job_view import JobView, evolve
 from libs.events.postgres_rows import EVENT_COLUMNS
 from libs.events.upcasting import decode_payload
-from libs.events.view_rows import write_views
+from libs.events.view_rows import COLUMNS, view_columns, write_views
 
 VIEW_TABLES = ("jobs", "job_tasks", "artifacts")
 SHADOW = "_rebuild"
@@ -88,6 +88,8 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
                 views[e.job_id] = evolve(views.get(e.job_id), e)
                 last = e.position
                 count += 1
+        # The bulk of the writing happens before any lock: appends go on meanwhile.
+        await _copy_views(conn, list(views.values()), chunk)
         async with conn.transaction():
             # Table locks first, then the append lock, in the order writers take them
             # (row locks on jobs, then the append lock): no deadlock with a writer.
@@ -97,13 +99,24 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
                 f"SELECT {EVENT_COLUMNS} FROM job_events WHERE position > $1 ORDER BY position",
                 last,
             )
-            fold((_event(r) for r in rows), views)
-            count += len(rows)
-            ordered = list(views.values())
-            for i in range(0, len(ordered), chunk):
-                await write_views(conn, ordered[i : i + chunk], suffix=SHADOW)
+            late = [_event(r) for r in rows]
+            fold(late, views)
+            count += len(late)
+            caught_up = {e.job_id for e in late}
+            await write_views(conn, [views[j] for j in caught_up], suffix=SHADOW)
             for table in VIEW_TABLES:
                 await conn.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
                 await conn.execute(f"ALTER TABLE {table}{SHADOW} RENAME TO {table}")
                 await conn.execute(f"DROP TABLE {table}_old")
     return RebuildResult(count, len(views), time.perf_counter() - started)
+
+
+async def _copy_views(conn: asyncpg.Connection, views: list[JobView], chunk: int) -> None:
+    """COPY views into the empty shadow tables (no conflicts possible, so no upserts)."""
+    for i in range(0, len(views), chunk):
+        columns = view_columns(views[i : i + chunk])
+        for table, cols in zip(VIEW_TABLES, columns, strict=True):
+            if cols[0]:
+                await conn.copy_records_to_table(
+                    f"{table}{SHADOW}", records=zip(*cols, strict=True), columns=COLUMNS[table]
+                )

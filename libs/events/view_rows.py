@@ -9,6 +9,43 @@ import asyncpg
 from libs.events.job_view import JobView
 from libs.events.view_changes import ViewChanges
 
+# Column order of `view_columns`' arrays, per table.
+COLUMNS: dict[str, list[str]] = {
+    "jobs": [
+        "job_id",
+        "user_id",
+        "status",
+        "version",
+        "position",
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "view",
+    ],
+    "job_tasks": [
+        "job_id",
+        "language",
+        "status",
+        "translated_at",
+        "synthesized_at",
+        "mixed_at",
+        "failed_at",
+        "failure_stage",
+        "failure_reason",
+    ],
+    "artifacts": [
+        "job_id",
+        "key",
+        "language",
+        "kind",
+        "size",
+        "sha256",
+        "content_type",
+        "created_at",
+        "purged_at",
+    ],
+}
+
 UPSERT_VIEWS = """
 WITH jobs_up AS (
     INSERT INTO {jobs} (job_id, user_id, status, version, position, created_at, updated_at,

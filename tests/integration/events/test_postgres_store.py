@@ -91,3 +91,21 @@ async def test_rebuild_restores_views_exactly(store: PostgresEventStore) -> None
         assert [await conn.fetch(q) for q in queries] == live
     # Appends keep working against the swapped-in tables.
     await store.append([new_job()])
+
+
+async def test_rebuild_while_writers_append_loses_nothing(store: PostgresEventStore) -> None:
+    import asyncio
+
+    from libs.events.rebuild import rebuild_views
+
+    commits = [new_job() for _ in range(60)]
+    await store.append(commits[:20])
+
+    async def writer() -> None:
+        for c in commits[20:]:
+            await store.append([c])
+
+    result, _ = await asyncio.gather(rebuild_views(store.pool), writer())
+    assert result.jobs >= 20
+    ids = {r[0] for r in await store.pool.fetch("SELECT job_id FROM jobs")}
+    assert ids == {c.job_id for c in commits}
