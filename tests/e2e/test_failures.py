@@ -12,6 +12,7 @@ import psycopg
 from libs.runtime.dev_stack import DevStack
 from tests.support.api import (
     INSTANT,
+    SPEAKING,
     client,
     event_counts,
     expected_counts,
@@ -30,9 +31,7 @@ def test_stage_killed_mid_message_is_redelivered_and_counted_once(
         nats_url,
         database_url,
         stream_prefix,
-        REDUB_STT_PROVIDER="instant",
-        REDUB_MIXER_ENGINE="instant",
-        REDUB_TTS_PROVIDER="espeak",
+        **SPEAKING,
     )
     voice, background = silent_voice_and_bed(tmp_path, seconds=600)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
@@ -112,9 +111,7 @@ def test_handler_that_always_fails_ends_in_failure_events_and_a_failed_job(
         nats_url,
         database_url,
         stream_prefix,
-        REDUB_STT_PROVIDER="instant",
-        REDUB_MIXER_ENGINE="instant",
-        REDUB_TTS_PROVIDER="espeak",
+        **SPEAKING,
         REDUB_ESPEAK_BIN="/nonexistent/espeak-ng",
         REDUB_MAX_DELIVER="3",
     )

@@ -10,6 +10,7 @@ from typing import Any
 from libs.runtime.dev_stack import DevStack
 from tests.support.api import (
     INSTANT,
+    SPEAKING,
     client,
     event_counts,
     expected_counts,
@@ -68,9 +69,7 @@ def test_sigterm_drains_the_message_in_hand_without_redelivery(
         nats_url,
         database_url,
         stream_prefix,
-        REDUB_STT_PROVIDER="instant",
-        REDUB_MIXER_ENGINE="instant",
-        REDUB_TTS_PROVIDER="espeak",
+        **SPEAKING,
         REDUB_ACK_WAIT_S="60",
     )
     voice, bed = silent_voice_and_bed(tmp_path, 300)

@@ -13,6 +13,13 @@ from libs.auth.tokens import mint_token
 from tests.support.builders import USER
 
 # Providers that answer at once: these tests are about the backbone, not the media.
+# Real speech synthesis (a real subprocess per line) between instant neighbours: a stage
+# that is busy long enough to be killed or drained in the middle of a message.
+SPEAKING = {
+    "REDUB_STT_PROVIDER": "instant",
+    "REDUB_TTS_PROVIDER": "espeak",
+    "REDUB_MIXER_ENGINE": "instant",
+}
 INSTANT = {
     "REDUB_STT_PROVIDER": "instant",
     "REDUB_TTS_PROVIDER": "instant",
