@@ -16,10 +16,9 @@ from libs.events.view_changes import changes_of
 from libs.events.view_rows import write_views
 from libs.observability.metrics import EVENTS_APPENDED
 
-# One constant key (the one `redub_append_lock()` takes, migration 0003): every append in
-# the database takes this lock, so positions commit in the order they were assigned (the
+# Every append takes one advisory lock, `redub_append_lock()` (migration 0003), and assigns
+# positions as max + 1 under it, so positions commit in the order they were assigned (the
 # remedy for sequence gaps the `eventsourcing` library and Message DB use).
-APPEND_LOCK = 0x5245_4455_4200
 
 
 class PostgresEventStore(EventStore):

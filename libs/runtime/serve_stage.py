@@ -37,7 +37,11 @@ async def serve_stage(
 ) -> None:
     """Serve until SIGTERM/SIGINT, then finish the batch in hand, drain and exit."""
     if settings.metrics_port:
-        start_http_server(settings.metrics_port)
+        try:
+            start_http_server(settings.metrics_port)
+        except OSError as exc:
+            # Metrics are for watching the work, not a reason to refuse it.
+            log.error("metrics port unavailable", port=settings.metrics_port, error=repr(exc))
     conns = await connect(settings)
     stage = build(settings, conns)
     runner = StageRunner(stage, conns.store, conns.bus, runner_config(settings))
