@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     backoff_max_s: float = 30.0
     fetch_batch: int = 64
     concurrency: int = 8
+    handler_timeout_s: float = 900.0
     relay_interval_s: float = 1.0
     relay_grace_s: float = 2.0
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import nats
+import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
@@ -18,6 +19,7 @@ from libs.events.envelope import RecordedEvent
 from libs.events.wire import decode, encode, subject_for
 
 ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
+log = structlog.get_logger()
 
 
 class JetStreamDelivery:
@@ -56,7 +58,12 @@ class JetStreamSubscription:
             msgs = await self._sub.fetch(batch, timeout=timeout)
         except (NatsTimeout, TimeoutError):
             return []
-        return [JetStreamDelivery(m, decode(m.data)) for m in msgs]
+        out: list[Delivery] = []
+        for m in msgs:
+            event = await _decode_or_terminate(m, m.data)
+            if event is not None:
+                out.append(JetStreamDelivery(m, event))
+        return out
 
     async def close(self) -> None:
         await self._sub.unsubscribe()
@@ -83,7 +90,9 @@ class ExhaustedSubscription:
             except NotFoundError:
                 await m.ack()  # the message is gone (stream purged): nothing left to fail
                 continue
-            out.append(_AdvisoryDelivery(m, decode(raw.data or b""), int(advisory["deliveries"])))
+            event = await _decode_or_terminate(m, raw.data or b"")
+            if event is not None:
+                out.append(_AdvisoryDelivery(m, event, int(advisory["deliveries"])))
         return out
 
     async def close(self) -> None:
@@ -187,6 +196,17 @@ class JetStreamBus(Bus):
         return ExhaustedSubscription(sub, self.js, self.stream)
 
 
+async def _decode_or_terminate(msg: Msg, data: bytes) -> RecordedEvent | None:
+    """The event in a message; one this build cannot read is terminated, not retried, so it
+    cannot hold back the rest of its batch."""
+    try:
+        return decode(data)
+    except Exception as exc:
+        log.error("undecodable message terminated", subject=msg.subject, error=repr(exc))
+        await msg.term()
+        return None
+
+
 def _filter(subjects: list[str]) -> dict[str, Any]:
     # One subject works on every server; several need NATS 2.10+.
     if len(subjects) == 1:
@@ -202,6 +222,6 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
 
 
 async def _ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
-    # Creating a durable that exists with the same settings is a no-op, so every replica
-    # may call this; one with different settings is an operator's decision, so it fails.
+    # Creating a durable that exists is idempotent, so every replica may call this; the
+    # server brings an existing durable's editable settings (ack wait, max deliver) to these.
     await js.add_consumer(stream, config)

@@ -4,7 +4,7 @@
 view per event) and touches nothing else, so views are a function of the log alone.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -182,3 +182,13 @@ def _advance(view: JobView, language: str, status: TaskStatus) -> TaskView:
     if task.status != "failed":
         task.status = status
     return task
+
+
+def past_retention(view: JobView, now: datetime) -> bool:
+    """Whether a finished job has outlived its retention and was not yet deleted."""
+    finished = view.completed_at or view.failed_at
+    return (
+        finished is not None
+        and view.deletion_requested_at is None
+        and finished + timedelta(hours=view.retention_hours) <= now
+    )

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from libs.events.commit import Commit, HandledKey, plan_commits
 from libs.events.envelope import RecordedEvent, utcnow
-from libs.events.job_view import JobView
+from libs.events.job_view import JobView, past_retention
 from libs.events.store import EventStore
 
 
@@ -61,16 +61,10 @@ class MemoryEventStore(EventStore):
         raw = self._views.get(job_id)
         return JobView.model_validate_json(raw) if raw else None
 
-    async def finished_jobs(self, before: datetime, limit: int = 1000) -> list[JobView]:
+    async def jobs_past_retention(self, now: datetime, limit: int = 1000) -> list[JobView]:
         views = [JobView.model_validate_json(v) for v in self._views.values()]
-        done = [
-            v
-            for v in views
-            if v.terminal
-            and v.deletion_requested_at is None
-            and (v.completed_at or v.failed_at or before) < before
-        ]
-        return sorted(done, key=lambda v: v.completed_at or v.failed_at or before)[:limit]
+        due = [v for v in views if past_retention(v, now)]
+        return sorted(due, key=lambda v: v.completed_at or v.failed_at or now)[:limit]
 
     async def unpublished(self, older_than_s: float, limit: int = 500) -> list[RecordedEvent]:
         cutoff = time.monotonic() - older_than_s

@@ -117,12 +117,15 @@ class PostgresEventStore(EventStore):
         raw = await self.pool.fetchval("SELECT view::text FROM jobs WHERE job_id = $1", job_id)
         return JobView.model_validate_json(raw) if raw else None
 
-    async def finished_jobs(self, before: datetime, limit: int = 1000) -> list[JobView]:
+    async def jobs_past_retention(self, now: datetime, limit: int = 1000) -> list[JobView]:
+        # The retention test is in SQL, before the LIMIT: jobs with a longer retention
+        # never crowd out those that are due.
         rows = await self.pool.fetch(
             "SELECT view::text FROM jobs WHERE status IN ('completed', 'failed')"
-            " AND completed_at < $1 AND view->>'deletion_requested_at' IS NULL"
-            " ORDER BY completed_at LIMIT $2",
-            before,
+            " AND view->>'deletion_requested_at' IS NULL"
+            " AND completed_at + make_interval(secs => (view->>'retention_hours')::float8 * 3600)"
+            " <= $1 ORDER BY completed_at LIMIT $2",
+            now,
             limit,
         )
         return [JobView.model_validate_json(r[0]) for r in rows]

@@ -38,6 +38,7 @@ class RunnerConfig:
     fetch_batch: int = 64
     fetch_timeout_s: float = 1.0
     concurrency: int = 8
+    handler_timeout_s: float = 900.0
     relay_interval_s: float = 1.0
     relay_grace_s: float = 2.0
 
@@ -135,14 +136,11 @@ class StageRunner:
         ]
 
     async def _skip_handled(self, items: list[_Item]) -> None:
-        # A pre-check so a redelivery does not redo expensive work. First deliveries skip
-        # it (they are almost never handled yet); the guarantee itself is the handled row
-        # written with the output.
-        again = [i for i in items if i.delivery.attempt > 1]
-        if not again:
-            return
+        # A pre-check so a duplicate delivery (a redelivery, or a relay's republish after
+        # the dedup window, which arrives as a first delivery) does not redo the work and
+        # rewrite its blobs; the guarantee itself is the handled row written with the output.
         try:
-            done = await self.store.handled([i.key for i in again])
+            done = await self.store.handled([i.key for i in items])
         except Exception as exc:
             log.warning("handled pre-check failed", error=repr(exc))
             return
@@ -157,7 +155,10 @@ class StageRunner:
             async with self._slots:
                 started = time.perf_counter()
                 try:
-                    i.payloads = await self.stage.handle(event, i.item)
+                    # Heartbeats keep a long handler's message; this bound keeps a hung one
+                    # (a vendor that never answers) from keeping it forever.
+                    async with asyncio.timeout(self.config.handler_timeout_s):
+                        i.payloads = await self.stage.handle(event, i.item)
                 except Exception as exc:
                     i.error = exc
                     log.warning(

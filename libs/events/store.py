@@ -34,8 +34,8 @@ class EventStore(ABC):
         """The current progress view of a job, if the job exists."""
 
     @abstractmethod
-    async def finished_jobs(self, before: datetime, limit: int = 1000) -> list[JobView]:
-        """Views of jobs that completed or failed before `before`, not yet purged."""
+    async def jobs_past_retention(self, now: datetime, limit: int = 1000) -> list[JobView]:
+        """Views of finished jobs whose retention ended by `now`, not yet up for deletion."""
 
     @abstractmethod
     async def unpublished(self, older_than_s: float, limit: int = 500) -> list[RecordedEvent]:

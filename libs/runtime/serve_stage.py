@@ -25,6 +25,7 @@ def runner_config(settings: Settings) -> RunnerConfig:
         backoff_max_s=settings.backoff_max_s,
         fetch_batch=settings.fetch_batch,
         concurrency=settings.concurrency,
+        handler_timeout_s=settings.handler_timeout_s,
         relay_interval_s=settings.relay_interval_s,
         relay_grace_s=settings.relay_grace_s,
     )

@@ -26,15 +26,22 @@ class Janitor(Stage):
         view = await self.store.load_view(event.job_id)
         if view is None:
             raise PermanentError(f"job {event.job_id} has no view")
-        purged = await asyncio.to_thread(purge_job_blobs, self.blobs, event.job_id)
-        # Keys and sizes come from the view, not from what this attempt found: a retry
-        # after a partial purge reports the same thing as a first attempt would.
-        keys = sorted({a.key for a in view.artifacts if a.purged_at is None} | set(purged))
-        size = sum(a.size for a in view.artifacts if a.purged_at is None)
-        return [ArtifactsPurged(keys=keys, bytes=max(size, sum(purged.values())))]
+        # The job's uploaded stems go too: retention covers the user's source audio.
+        stems = {b.key: b.size for b in (view.voice.blob, view.background.blob)}
+        purged = await asyncio.to_thread(purge_job_blobs, self.blobs, event.job_id, list(stems))
+        # Known keys and sizes come from the view, so a retry after a partial purge reports
+        # what a first attempt would; intermediate files (clips, transcripts) are added.
+        known = {a.key: a.size for a in view.artifacts if a.purged_at is None} | stems
+        extra = {k: v for k, v in purged.items() if k not in known}
+        return [
+            ArtifactsPurged(
+                keys=sorted(known.keys() | extra.keys()),
+                bytes=sum(known.values()) + sum(extra.values()),
+            )
+        ]
 
 
-def purge_job_blobs(blobs: BlobStore, job_id: UUID) -> dict[str, int]:
-    """Delete every object under the job's prefix; returns key -> bytes freed."""
-    prefix = job_prefix(job_id)
-    return {obj.key: blobs.delete(obj.key) for obj in list(blobs.list(prefix))}
+def purge_job_blobs(blobs: BlobStore, job_id: UUID, also: list[str]) -> dict[str, int]:
+    """Delete every object under the job's prefix and the `also` keys; key -> bytes freed."""
+    keys = [obj.key for obj in blobs.list(job_prefix(job_id))] + also
+    return {key: blobs.delete(key) for key in keys}

@@ -1,7 +1,7 @@
 """The retention sweep: jobs finished longer ago than their retention get a deletion request."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from libs.events.catalogue import DeletionRequested
 from libs.events.commit import Commit, HandledKey
@@ -20,19 +20,9 @@ class SweepResult:
     requested: list[RecordedEvent]
 
 
-def past_retention(view: JobView, now: datetime) -> bool:
-    """Whether a finished job has outlived its retention and was not yet deleted (pure)."""
-    finished = view.completed_at or view.failed_at
-    return (
-        finished is not None
-        and view.deletion_requested_at is None
-        and finished + timedelta(hours=view.retention_hours) <= now
-    )
-
-
 async def sweep(store: EventStore, now: datetime, dry_run: bool = False) -> SweepResult:
     """Request deletion of every job past retention; with `dry_run`, only report them."""
-    due = [v for v in await store.finished_jobs(before=now) if past_retention(v, now)]
+    due = await store.jobs_past_retention(now)
     if dry_run or not due:
         return SweepResult(due, [])
     commits = [

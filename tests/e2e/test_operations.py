@@ -45,6 +45,8 @@ def test_janitor_purges_blobs_past_retention_and_keeps_the_log(
             time.sleep(0.2)
         assert all(a["purged_at"] for a in view["artifacts"])
         assert not any(p.is_file() for p in blobs.rglob("*"))
+        uploads = stack.settings.blob_root / "uploads"
+        assert not any(p.is_file() for p in uploads.rglob("*")), "the stems are purged too"
         r = c.get(f"/v1/jobs/{job['job_id']}/artifacts/fr/mix")
         assert r.status_code == 410 and r.json()["error"]["code"] == "artifact_purged"
     counts = event_counts(database_url, job["job_id"])

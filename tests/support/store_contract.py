@@ -156,12 +156,12 @@ class StoreContract:
         await store.append([new_job()])
         assert await store.unpublished(older_than_s=60) == []
 
-    async def test_finished_jobs_lists_terminal_jobs(self, store: EventStore) -> None:
+    async def test_jobs_past_retention_are_finished_and_due(self, store: EventStore) -> None:
         done, running = new_job(), new_job()
         await store.append([done, running])
         await store.append(
             [step(done.job_id, StageFailed(stage="transcriber", reason="x", attempts=1))]
         )
-        found = await store.finished_jobs(before=utcnow() + timedelta(seconds=5))
+        found = await store.jobs_past_retention(utcnow() + timedelta(hours=48, seconds=5))
         assert [v.job_id for v in found] == [done.job_id]
-        assert await store.finished_jobs(before=utcnow() - timedelta(hours=1)) == []
+        assert await store.jobs_past_retention(utcnow() + timedelta(hours=47)) == []

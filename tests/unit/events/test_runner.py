@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from uuid import uuid4
 
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady
@@ -239,3 +240,28 @@ async def test_one_bad_commit_does_not_hold_back_the_batch() -> None:
 
     await run_until(runner, good_done)
     assert await store.load_view(ghost_id) is None
+
+
+class Hang(Translate):
+    """A handler that never answers, like a vendor that hangs."""
+
+    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
+        self.calls.append(item)
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_hung_handler_times_out_and_ends_in_a_failure_event() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    stage = Hang()
+    config = replace(FAST, handler_timeout_s=0.05)
+
+    async def failed() -> bool:
+        view = await store.load_view(job.job_id)
+        return view is not None and view.status == "failed"
+
+    await run_until(StageRunner(stage, store, bus, config), failed)
+    assert stage.calls == ["fr"] * FAST.max_deliver
+    [f] = [e for e in await store.read_stream(job.job_id) if e.type == "stage.failed"]
+    assert "TimeoutError" in f.payload.model_dump()["reason"]

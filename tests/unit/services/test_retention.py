@@ -5,9 +5,9 @@ from uuid import uuid4
 
 from libs.events.catalogue import StageFailed
 from libs.events.envelope import RecordedEvent, utcnow
-from libs.events.job_view import evolve
+from libs.events.job_view import evolve, past_retention
 from libs.events.memory_store import MemoryEventStore
-from services.janitor.sweep import past_retention, sweep
+from services.janitor.sweep import sweep
 from tests.support.builders import USER, new_job, step, submitted
 
 
