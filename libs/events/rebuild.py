@@ -5,6 +5,7 @@ after catching up with whatever was appended while the rebuild read the log.
 """
 
 import json
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,9 +106,11 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
             caught_up = {e.job_id for e in late}
             await write_views(conn, [views[j] for j in caught_up], suffix=SHADOW)
             for table in VIEW_TABLES:
+                live = await _index_names(conn, table)
                 await conn.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
                 await conn.execute(f"ALTER TABLE {table}{SHADOW} RENAME TO {table}")
                 await conn.execute(f"DROP TABLE {table}_old")
+                await _restore_index_names(conn, table, live)
     return RebuildResult(count, len(views), time.perf_counter() - started)
 
 
@@ -120,3 +123,22 @@ async def _copy_views(conn: asyncpg.Connection, views: list[JobView], chunk: int
                 await conn.copy_records_to_table(
                     f"{table}{SHADOW}", records=zip(*cols, strict=True), columns=COLUMNS[table]
                 )
+
+
+async def _index_names(conn: asyncpg.Connection, table: str) -> dict[str, str]:
+    """Index definition (without its name and table) -> index name."""
+    rows = await conn.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes"
+        " WHERE schemaname = current_schema() AND tablename = $1",
+        table,
+    )
+    return {re.sub(r"INDEX \S+ ON \S+", "INDEX ON", r["indexdef"]): r["indexname"] for r in rows}
+
+
+async def _restore_index_names(conn: asyncpg.Connection, table: str, live: dict[str, str]) -> None:
+    # LIKE ... INCLUDING ALL names the shadow's indexes after the shadow; give them the
+    # live names back so later migrations can refer to them (a PK's constraint follows).
+    for definition, name in (await _index_names(conn, table)).items():
+        wanted = live.get(definition)
+        if wanted and wanted != name:
+            await conn.execute(f'ALTER INDEX "{name}" RENAME TO "{wanted}"')

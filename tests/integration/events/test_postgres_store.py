@@ -89,8 +89,23 @@ async def test_rebuild_restores_views_exactly(store: PostgresEventStore) -> None
     async with store.pool.acquire() as conn:
         # A fresh connection: the swapped-in tables are new relations.
         assert [await conn.fetch(q) for q in queries] == live
-    # Appends keep working against the swapped-in tables.
+    # Appends keep working against the swapped-in tables, whose indexes keep their names.
     await store.append([new_job()])
+    names = {
+        r[0]
+        for r in await store.pool.fetch(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('jobs', 'job_tasks', 'artifacts')"
+        )
+    }
+    assert names == {
+        "jobs_pkey",
+        "jobs_user_idx",
+        "jobs_status_idx",
+        "job_tasks_pkey",
+        "artifacts_pkey",
+    }
+    result = await rebuild_views(store.pool)
+    assert result.jobs == 6, "a second rebuild works on the renamed tables too"
 
 
 async def test_rebuild_while_writers_append_loses_nothing(store: PostgresEventStore) -> None:
