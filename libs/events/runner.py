@@ -13,6 +13,7 @@ from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
 from libs.events.catalogue import Payload, StageFailed
 from libs.events.commit import Commit, HandledKey
 from libs.events.envelope import RecordedEvent
+from libs.events.job_view import StreamError
 from libs.events.relay import publish_committed, run_relay
 from libs.events.stage import PermanentError, Stage
 from libs.events.store import EventStore
@@ -199,6 +200,11 @@ class StageRunner:
             if len(commits) > 1:
                 for pair in commits:
                     await self._append([pair])
+            elif isinstance(exc, StreamError):
+                # The job's stream can never take this (e.g. no such job): retrying cannot
+                # help, so the message is settled rather than redelivered forever.
+                log.error("event dropped: its stream refuses it", error=repr(exc))
+                commits[0][0].settled = True
             return
         recorded: list[RecordedEvent] = []
         for (i, _), result in zip(commits, results, strict=True):

@@ -28,7 +28,7 @@ from services.gateway.errors import (
     validation_error_handler,
 )
 from services.gateway.schemas import JobRequest, UploadOut
-from services.gateway.submission import build_submission
+from services.gateway.submission import build_submission, same_submission
 from services.gateway.uploads import get_upload, insert_upload
 
 User = Annotated[Principal, Depends(current_principal)]
@@ -63,7 +63,14 @@ def create_app(ctx: GatewayContext) -> FastAPI:
             ref = await asyncio.to_thread(
                 ctx.blobs.put_file, upload_key(user.user_id, upload_id), path, content_type
             )
-        await insert_upload(ctx.store.pool, upload_id, user.user_id, ref, file.filename, duration)
+        try:
+            await insert_upload(
+                ctx.store.pool, upload_id, user.user_id, ref, file.filename, duration
+            )
+        except BaseException:
+            # No row points at the blob: do not leave it behind.
+            await asyncio.to_thread(ctx.blobs.delete, ref.key)
+            raise
         return UploadOut(
             upload_id=upload_id,
             size=ref.size,
@@ -99,6 +106,12 @@ def create_app(ctx: GatewayContext) -> FastAPI:
         if recorded is None:
             existing = await ctx.store.load_view(job_id)
             assert existing is not None
+            if not same_submission(existing, payload):
+                raise ApiError(
+                    422,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used for a different job request; use a new key.",
+                )
             return JSONResponse(existing.model_dump(mode="json"), status_code=200)
         await publish_committed(ctx.store, ctx.bus, recorded)
         view = await ctx.store.load_view(job_id)

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from libs.config.settings import Settings
 from libs.events.catalogue import JobSubmitted, Stem
+from libs.events.job_view import JobView
 from services.gateway.errors import ApiError
 from services.gateway.schemas import JobRequest
 from services.gateway.uploads import UploadRecord
@@ -58,4 +59,14 @@ def build_submission(
             upload_id=background.upload_id, blob=background.blob, duration_s=background.duration_s
         ),
         retention_hours=settings.retention_hours,
+    )
+
+
+def same_submission(view: JobView, payload: JobSubmitted) -> bool:
+    """Whether a job already started asked for what `payload` asks for (pure)."""
+    return (
+        view.voice.upload_id == payload.voice.upload_id
+        and view.background.upload_id == payload.background.upload_id
+        and view.target_languages == payload.target_languages
+        and view.source_language == payload.source_language
     )

@@ -115,6 +115,10 @@ async def test_idempotency_key_returns_the_same_job(api: httpx.AsyncClient, tmp_
     assert (first.status_code, again.status_code, other.status_code) == (202, 200, 202)
     assert first.json()["job_id"] == again.json()["job_id"] != other.json()["job_id"]
     assert first.headers["location"] == f"/v1/jobs/{first.json()['job_id']}"
+    changed = await api.post(
+        "/v1/jobs", json={**body, "target_languages": ["de"]}, headers={"Idempotency-Key": "abc"}
+    )
+    assert changed.status_code == 422 and error(changed) == "idempotency_key_reused"
 
 
 async def test_other_users_cannot_see_or_use_what_is_not_theirs(
