@@ -7,8 +7,7 @@ import pytest
 
 from libs.media.demo_media import GAP_S, LEAD_IN_S, TAIL_S, make_demo_stems
 from libs.media.probe import probe_duration
-
-ENGLISH = Path("/work/shared/samples/english.wav")
+from tests.support.samples import ENGLISH
 
 
 def _header(path: Path) -> tuple[int, int, float]:

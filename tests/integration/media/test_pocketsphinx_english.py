@@ -7,11 +7,7 @@ import pytest
 
 from libs.transcription.errors import UnsupportedLanguage
 from libs.transcription.pocketsphinx_stt import PocketSphinxSpeechToText
-
-SAMPLES = Path("/work/shared/samples")
-ENGLISH = SAMPLES / "english.wav"
-
-pytestmark = pytest.mark.skipif(not ENGLISH.is_file(), reason="sample media missing")
+from tests.support.samples import ENGLISH, SAMPLES
 
 
 def _wav_seconds(path: Path) -> float:

@@ -6,8 +6,7 @@ import pytest
 
 from libs.media.errors import MediaError
 from libs.media.probe import probe_duration
-
-SAMPLES = Path("/work/shared/samples")
+from tests.support.samples import SAMPLES
 
 
 @pytest.mark.parametrize(

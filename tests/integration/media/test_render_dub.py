@@ -9,8 +9,8 @@ from libs.media.errors import MediaError
 from libs.media.ffmpeg_run import run_ffmpeg
 from libs.media.mixdown import PlacedClip, render_dub
 from libs.media.probe import probe_duration
+from tests.support.samples import ENGLISH
 
-ENGLISH = Path("/work/shared/samples/english.wav")
 BED_SECONDS = 10.0
 
 
