@@ -85,6 +85,7 @@ class JobView(BaseModel):
     completed_at: datetime | None = None
     failed_at: datetime | None = None
     deletion_requested_at: datetime | None = None
+    deletion_requests: int = 0
     purged_at: datetime | None = None
     failure: Failure | None = None
     failures: list[Failure] = []
@@ -164,7 +165,8 @@ def evolve(view: JobView | None, event: RecordedEvent) -> JobView:
         view.failed_at = at
         view.failure = Failure(stage=p.stage, reason=p.reason, at=at)
     elif isinstance(p, DeletionRequested):
-        view.deletion_requested_at = view.deletion_requested_at or at
+        view.deletion_requested_at = at
+        view.deletion_requests += 1
     elif isinstance(p, ArtifactsPurged):
         view.purged_at = at
         for artifact in view.artifacts:
@@ -185,10 +187,17 @@ def _advance(view: JobView, language: str, status: TaskStatus) -> TaskView:
 
 
 def past_retention(view: JobView, now: datetime) -> bool:
-    """Whether a finished job has outlived its retention and was not yet deleted."""
+    """Whether a finished job has outlived its retention and its blobs are still there,
+    with no deletion request younger than `DELETION_RETRY` (a failed purge is asked again)."""
     finished = view.completed_at or view.failed_at
     return (
         finished is not None
-        and view.deletion_requested_at is None
+        and view.purged_at is None
         and finished + timedelta(hours=view.retention_hours) <= now
+        and (
+            view.deletion_requested_at is None or view.deletion_requested_at + DELETION_RETRY <= now
+        )
     )
+
+
+DELETION_RETRY = timedelta(hours=1)

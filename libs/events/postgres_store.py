@@ -122,7 +122,8 @@ class PostgresEventStore(EventStore):
         # never crowd out those that are due.
         rows = await self.pool.fetch(
             "SELECT view::text FROM jobs WHERE status IN ('completed', 'failed')"
-            " AND view->>'deletion_requested_at' IS NULL"
+            " AND view->>'purged_at' IS NULL AND (view->>'deletion_requested_at' IS NULL"
+            " OR (view->>'deletion_requested_at')::timestamptz + interval '1 hour' <= $1)"
             " AND completed_at + make_interval(secs => (view->>'retention_hours')::float8 * 3600)"
             " <= $1 ORDER BY completed_at LIMIT $2",
             now,

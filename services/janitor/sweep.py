@@ -34,10 +34,11 @@ async def sweep(store: EventStore, now: datetime, dry_run: bool = False) -> Swee
                     payload=DeletionRequested(reason="retention"),
                     correlation_id=v.job_id,
                     user_id=v.user_id,
+                    occurred_at=now,  # the sweep's clock decides when to ask again
                 )
             ],
-            # One request per job, however many janitors sweep at once.
-            handled=HandledKey(SWEEP_CONSUMER, str(v.job_id)),
+            # One request per job and round, however many janitors sweep at once.
+            handled=HandledKey(SWEEP_CONSUMER, f"{v.job_id}:{v.deletion_requests}"),
         )
         for v in due
     ]

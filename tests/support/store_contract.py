@@ -6,9 +6,9 @@ from uuid import uuid4
 
 import pytest
 
-from libs.events.catalogue import StageFailed
-from libs.events.commit import ConcurrencyError
-from libs.events.envelope import utcnow
+from libs.events.catalogue import ArtifactsPurged, DeletionRequested, StageFailed
+from libs.events.commit import Commit, ConcurrencyError
+from libs.events.envelope import NewEvent, utcnow
 from libs.events.job_view import StreamError
 from libs.events.store import EventStore
 from tests.support.builders import dub, new_job, speech, step, transcript, translation
@@ -165,3 +165,25 @@ class StoreContract:
         found = await store.jobs_past_retention(utcnow() + timedelta(hours=48, seconds=5))
         assert [v.job_id for v in found] == [done.job_id]
         assert await store.jobs_past_retention(utcnow() + timedelta(hours=47)) == []
+
+    async def test_unpurged_job_is_due_again_an_hour_after_its_request(
+        self, store: EventStore
+    ) -> None:
+        job = new_job()
+        await store.append([job])
+        await store.append(
+            [step(job.job_id, StageFailed(stage="transcriber", reason="x", attempts=1))]
+        )
+        asked = utcnow() + timedelta(hours=49)
+        request = NewEvent(
+            job_id=job.job_id,
+            payload=DeletionRequested(reason="retention"),
+            correlation_id=job.job_id,
+            occurred_at=asked,
+        )
+        await store.append([Commit(job.job_id, [request])])
+        assert await store.jobs_past_retention(asked + timedelta(minutes=59)) == []
+        [again] = await store.jobs_past_retention(asked + timedelta(minutes=61))
+        assert again.deletion_requests == 1
+        await store.append([step(job.job_id, ArtifactsPurged(keys=[], bytes=0))])
+        assert await store.jobs_past_retention(asked + timedelta(days=30)) == []

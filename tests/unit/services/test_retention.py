@@ -20,8 +20,11 @@ def test_only_finished_jobs_past_their_retention() -> None:
     view.completed_at = now
     assert not past_retention(view, now + timedelta(hours=47))
     assert past_retention(view, now + timedelta(hours=48))
-    view.deletion_requested_at = now
-    assert not past_retention(view, now + timedelta(hours=49))
+    view.deletion_requested_at = now + timedelta(hours=48)
+    assert not past_retention(view, now + timedelta(hours=48, minutes=30)), "just asked"
+    assert past_retention(view, now + timedelta(hours=49)), "asked again if still not purged"
+    view.purged_at = now + timedelta(hours=48, minutes=1)
+    assert not past_retention(view, now + timedelta(hours=100))
 
 
 async def test_sweep_requests_deletion_once_and_dry_run_writes_nothing() -> None:
@@ -36,3 +39,7 @@ async def test_sweep_requests_deletion_once_and_dry_run_writes_nothing() -> None
     assert [e.type for e in real.requested] == ["deletion.requested"]
     again = await sweep(store, later)
     assert again.due == [] and again.requested == []
+    # The purge never happened (a janitor gave up): an hour later it is asked again, once.
+    retry = await sweep(store, later + timedelta(hours=1, seconds=1))
+    assert [e.type for e in retry.requested] == ["deletion.requested"]
+    assert (await sweep(store, later + timedelta(hours=1, seconds=2))).requested == []
