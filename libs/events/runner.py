@@ -87,9 +87,7 @@ class StageRunner:
         await sub.close()
         await exhausted.close()
 
-    async def _loop(
-        self, sub: Subscription, process: Callable[[Sequence[Delivery]], Awaitable[None]]
-    ) -> None:
+    async def _loop(self, sub: Subscription, process: Processor) -> None:
         while not self.stop.is_set():
             try:
                 deliveries = await sub.fetch(self.config.fetch_batch, self.config.fetch_timeout_s)
