@@ -186,3 +186,15 @@ def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
     yield start
     for stack in stacks:
         stack.stop()
+
+
+@pytest.fixture
+def start_stack(
+    make_stack: Callable[..., DevStack], nats_url: str, database_url: str, stream_prefix: str
+) -> Callable[..., DevStack]:
+    """`make_stack` on the shared servers and this test's database and stream."""
+
+    def start(**env: str) -> DevStack:
+        return make_stack(nats_url, database_url, stream_prefix, **env)
+
+    return start

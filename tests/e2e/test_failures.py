@@ -24,13 +24,10 @@ from tests.support.media import silent_voice_and_bed
 
 
 def test_stage_killed_mid_message_is_redelivered_and_counted_once(
-    make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+    start_stack: Any, database_url: str, tmp_path: Path
 ) -> None:
     # A long programme: 200 lines to speak per language keeps the synthesizer busy.
-    stack: DevStack = make_stack(
-        nats_url,
-        database_url,
-        stream_prefix,
+    stack: DevStack = start_stack(
         **SPEAKING,
     )
     voice, background = silent_voice_and_bed(tmp_path, seconds=600)
@@ -52,9 +49,9 @@ def test_stage_killed_mid_message_is_redelivered_and_counted_once(
 
 
 def test_event_committed_by_a_writer_that_died_before_publishing_still_flows(
-    make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+    start_stack: Any, database_url: str, tmp_path: Path
 ) -> None:
-    stack: DevStack = make_stack(nats_url, database_url, stream_prefix, **INSTANT)
+    stack: DevStack = start_stack(**INSTANT)
     voice, background = silent_voice_and_bed(tmp_path)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         ids = upload(c, voice), upload(c, background)
@@ -105,12 +102,9 @@ asyncio.run(main())
 
 
 def test_handler_that_always_fails_ends_in_failure_events_and_a_failed_job(
-    make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+    start_stack: Any, database_url: str, tmp_path: Path
 ) -> None:
-    stack: DevStack = make_stack(
-        nats_url,
-        database_url,
-        stream_prefix,
+    stack: DevStack = start_stack(
         **SPEAKING,
         REDUB_ESPEAK_BIN="/nonexistent/espeak-ng",
         REDUB_MAX_DELIVER="3",

@@ -22,13 +22,10 @@ from tests.support.media import silent_voice_and_bed
 
 
 def test_janitor_purges_blobs_past_retention_and_keeps_the_log(
-    make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+    start_stack: Any, database_url: str, tmp_path: Path
 ) -> None:
     # Retention of about a second, swept twice a second.
-    stack: DevStack = make_stack(
-        nats_url,
-        database_url,
-        stream_prefix,
+    stack: DevStack = start_stack(
         **INSTANT,
         REDUB_RETENTION_HOURS="0.0003",
         REDUB_SWEEP_INTERVAL_S="0.5",
@@ -65,12 +62,9 @@ def test_janitor_purges_blobs_past_retention_and_keeps_the_log(
 
 
 def test_sigterm_drains_the_message_in_hand_without_redelivery(
-    make_stack: Any, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+    start_stack: Any, database_url: str, tmp_path: Path
 ) -> None:
-    stack: DevStack = make_stack(
-        nats_url,
-        database_url,
-        stream_prefix,
+    stack: DevStack = start_stack(
         **SPEAKING,
         REDUB_ACK_WAIT_S="60",
     )

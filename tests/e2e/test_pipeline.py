@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from libs.media.demo_media import make_demo_stems
 from libs.runtime.dev_stack import DevStack
@@ -17,9 +18,9 @@ from tests.support.api import (
 
 
 def test_two_languages_from_post_to_completed_with_every_artifact(
-    make_stack: object, nats_url: str, database_url: str, stream_prefix: str, tmp_path: Path
+    start_stack: Any, database_url: str, tmp_path: Path
 ) -> None:
-    stack: DevStack = make_stack(nats_url, database_url, stream_prefix)  # type: ignore[operator]
+    stack: DevStack = start_stack()
     voice, background = asyncio.run(make_demo_stems(tmp_path))
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         assert (
