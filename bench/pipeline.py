@@ -25,9 +25,9 @@ from libs.config.settings import Settings
 from libs.events.catalogue import JobSubmitted
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent
+from libs.events.group_commit import GroupCommitter
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
-from libs.events.relay import publish_committed
 from libs.runtime.dev_stack import DevStack
 from libs.servers import EmbeddedNats, EmbeddedPostgres
 from libs.storage.local_store import LocalBlobStore
@@ -106,7 +106,7 @@ async def run_pipeline(
     languages: list[str],
     profile: Path | None = None,
 ) -> Measured:
-    """Measure the pipeline: submit like the gateway does (append, publish), wait for
+    """Measure the pipeline: submit like the gateway does (group commit), wait for
     `job.completed` on the bus, then check every job's log."""
     assert settings.database_url and settings.nats_url
     store = await PostgresEventStore.connect(settings.database_url, max_size=cfg.concurrency)
@@ -138,11 +138,12 @@ async def run_pipeline(
         await bus.nc.subscribe(f"{prefix}.job.completed", cb=on_completed)
         await bus.nc.subscribe(f"{prefix}.job.failed", cb=on_failed)
 
+        committer = GroupCommitter(store, bus)
+
         async def submit(job_id: str) -> None:
             jid = UUID(job_id)
             event = NewEvent(job_id=jid, payload=payload, correlation_id=jid, user_id=USER)
-            [recorded] = await store.append([Commit(jid, [event], expected_version=0)])
-            await publish_committed(store, bus, recorded or [])
+            await committer.commit(Commit(jid, [event], expected_version=0))
 
         async def count(job_ids: Sequence[str]) -> int:
             return await verify_jobs(store.pool, job_ids, len(languages))

@@ -21,6 +21,11 @@ from libs.observability.metrics import EVENTS_APPENDED
 # remedy for sequence gaps the `eventsourcing` library and Message DB use).
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool reset without a round trip: the store keeps no session state (no LISTEN, session
+    locks or SETs), and asyncpg still rolls back a transaction left open before calling this."""
+
+
 class PostgresEventStore(EventStore):
     """`job_events` with inline views, an outbox table and a `handled` table."""
 
@@ -30,7 +35,9 @@ class PostgresEventStore(EventStore):
     @classmethod
     async def connect(cls, dsn: str, min_size: int = 1, max_size: int = 10) -> "PostgresEventStore":
         """Open a pool against `dsn`."""
-        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+        pool = await asyncpg.create_pool(
+            dsn, min_size=min_size, max_size=max_size, reset=_keep_session
+        )
         return cls(pool)
 
     async def close(self) -> None:

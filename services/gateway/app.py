@@ -15,7 +15,6 @@ from libs.auth.tokens import Principal
 from libs.events.commit import Commit, ConcurrencyError, HandledKey
 from libs.events.envelope import NewEvent
 from libs.events.job_view import JobView
-from libs.events.relay import publish_committed
 from libs.media.errors import MediaError
 from libs.media.probe import probe_duration
 from libs.storage.keys import upload_key
@@ -98,8 +97,9 @@ def create_app(ctx: GatewayContext) -> FastAPI:
             HandledKey("gateway", f"{user.user_id}:{idempotency_key}") if idempotency_key else None
         )
         try:
-            [recorded] = await ctx.store.append(
-                [Commit(job_id, [event], expected_version=0, handled=handled)]
+            # Concurrent submissions share a transaction and a publish (group commit).
+            recorded = await ctx.committer.commit(
+                Commit(job_id, [event], expected_version=0, handled=handled)
             )
         except ConcurrencyError:
             recorded = None
@@ -113,7 +113,6 @@ def create_app(ctx: GatewayContext) -> FastAPI:
                     "This Idempotency-Key was used for a different job request; use a new key.",
                 )
             return JSONResponse(existing.model_dump(mode="json"), status_code=200)
-        await publish_committed(ctx.store, ctx.bus, recorded)
         view = await ctx.store.load_view(job_id)
         assert view is not None
         return JSONResponse(
