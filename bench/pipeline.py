@@ -43,12 +43,17 @@ INSTANT_ENV = {
 }
 
 
-def bench_settings(root: Path, nats: EmbeddedNats, postgres: EmbeddedPostgres) -> Settings:
-    """Settings pointing at this run's servers and state folder."""
+def bench_settings(
+    root: Path, nats: EmbeddedNats, postgres: EmbeddedPostgres, files: Path | None = None
+) -> Settings:
+    """Settings pointing at this run's servers and state folder; blobs and scratch files
+    go under `files` when given."""
     return Settings(
         nats_url=nats.url,
         database_url=postgres.url,
         state_dir=root / "state",
+        storage_dir=files / "blobs" if files else None,
+        scratch_dir=files / "scratch" if files else None,
         stream_name="BENCH",
         subject_prefix="bench",
         gateway_port=0,

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     )
     state_dir: Path = Path(".redub")
     storage_dir: Path | None = None
+    # Work in progress (rendered audio before it is stored); the system's temp folder when
+    # unset. Beside the embedded blob store, storing a finished file is a rename.
+    scratch_dir: Path | None = None
 
     # JetStream layout: one stream for every event; subjects are `<prefix>.<event type>`.
     stream_name: str = "REDUB"

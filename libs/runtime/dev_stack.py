@@ -59,6 +59,7 @@ class DevStack:
                 "REDUB_DATABASE_URL": s.database_url or "",
                 "REDUB_STATE_DIR": str(self.state_dir),
                 "REDUB_STORAGE_DIR": str(s.blob_root.resolve()),
+                "REDUB_SCRATCH_DIR": str((s.scratch_dir or self.state_dir / "scratch").resolve()),
                 "REDUB_GATEWAY_PORT": str(s.gateway_port),
                 "REDUB_STREAM_NAME": s.stream_name,
                 "REDUB_SUBJECT_PREFIX": s.subject_prefix,

@@ -11,6 +11,7 @@ from libs.config.settings import Settings
 from libs.events.runner import RunnerConfig, StageRunner
 from libs.events.stage import Stage
 from libs.runtime.connections import Connections, connect
+from libs.storage.scratch import use_scratch_root
 
 log = structlog.get_logger()
 Extra = Callable[[Settings, Connections, asyncio.Event], Awaitable[None]]
@@ -43,6 +44,7 @@ async def serve_stage(
         except OSError as exc:
             # Metrics are for watching the work, not a reason to refuse it.
             log.error("metrics port unavailable", port=settings.metrics_port, error=repr(exc))
+    use_scratch_root(settings.scratch_dir)
     conns = await connect(settings)
     stage = build(settings, conns)
     runner = StageRunner(stage, conns.store, conns.bus, runner_config(settings))

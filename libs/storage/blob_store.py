@@ -25,6 +25,13 @@ class BlobStore(ABC):
     def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         """Store a local file under `key` (atomically: readers never see half of it)."""
 
+    def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
+        """Store a finished local file under `key` and consume it (a rename where the store
+        can, so a rendered hour of audio is not copied again)."""
+        ref = self.put_file(key, source, content_type)
+        source.unlink(missing_ok=True)
+        return ref
+
     @abstractmethod
     def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
         """Store bytes under `key`."""

@@ -1,5 +1,6 @@
 """The embedded blob store: a local folder, written atomically, hashed on the way in."""
 
+import errno
 import hashlib
 import os
 import uuid
@@ -46,6 +47,32 @@ class LocalBlobStore(BlobStore):
 
         self._write_atomically(self._path(key), copy)
         return BlobRef(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
+
+    def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
+        dest = self._path(key)
+        digest = hashlib.sha256()
+        size = 0
+        with source.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+        try:
+            self._rename_into(source, dest)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:  # another filesystem: copy it instead
+                raise
+            return super().move_file(key, source, content_type)
+        return BlobRef(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
+
+    @staticmethod
+    def _rename_into(source: Path, dest: Path) -> None:
+        try:
+            os.replace(source, dest)
+        except FileNotFoundError:
+            if not source.exists():
+                raise
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, dest)
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
         self._write_atomically(self._path(key), lambda out: out.write(data))

@@ -7,10 +7,21 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+_root: Path | None = None
+
+
+def use_scratch_root(root: Path | None) -> None:
+    """Where this process's scratch folder goes (None: the system's temp folder)."""
+    global _root
+    _root = root
+    _scratch_dir.cache_clear()
+
 
 @lru_cache(maxsize=1)
 def _scratch_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="redub-scratch-"))
+    if _root is not None:
+        _root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="redub-scratch-", dir=_root))
 
 
 @contextmanager

@@ -18,7 +18,7 @@ class InstantTextToSpeech:
     async def synthesize(self, text: str, language: str, out: Path) -> float:
         """Write silence lasting roughly as long as speaking `text` would; return its duration."""
         frames = round(silence_duration(text) * SAMPLE_RATE)
-        await asyncio.to_thread(_write_silence, out, frames)
+        await asyncio.to_thread(write_silence, out, frames)
         return frames / SAMPLE_RATE
 
 
@@ -27,7 +27,8 @@ def silence_duration(text: str) -> float:
     return min(MAX_DURATION_S, max(MIN_DURATION_S, len(text.strip()) * SECONDS_PER_CHARACTER))
 
 
-def _write_silence(out: Path, frames: int) -> None:
+def write_silence(out: Path, frames: int) -> None:
+    """Write `frames` of silence as a 16 kHz mono 16-bit WAV file."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(out), "wb") as wav:
         wav.setnchannels(1)

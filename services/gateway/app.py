@@ -60,7 +60,7 @@ def create_app(ctx: GatewayContext) -> FastAPI:
                 ) from exc
             content_type = file.content_type or "application/octet-stream"
             ref = await asyncio.to_thread(
-                ctx.blobs.put_file, upload_key(user.user_id, upload_id), path, content_type
+                ctx.blobs.move_file, upload_key(user.user_id, upload_id), path, content_type
             )
         try:
             await insert_upload(

@@ -1,11 +1,12 @@
 """How the mixer renders audio: ffmpeg for real, or an instant stand-in for benchmarks."""
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from libs.media.mixdown import PlacedClip, render_dub
-from libs.synthesis.instant import InstantTextToSpeech
+from libs.synthesis.instant import SAMPLE_RATE, silence_duration, write_silence
 
 
 class MixEngine(Protocol):
@@ -37,6 +38,11 @@ class InstantMixEngine:
     async def render(
         self, background: Path, clips: Sequence[PlacedClip], voice_out: Path, mix_out: Path
     ) -> None:
-        silence = InstantTextToSpeech()
-        await silence.synthesize("", "en", voice_out)
-        await silence.synthesize("", "en", mix_out)
+        await asyncio.to_thread(_write_silences, voice_out, mix_out)
+
+
+def _write_silences(*paths: Path) -> None:
+    # One worker-thread hop for both files: the hop costs more than writing them.
+    frames = round(silence_duration("") * SAMPLE_RATE)
+    for path in paths:
+        write_silence(path, frames)

@@ -19,6 +19,7 @@ from libs.storage.scratch import scratch_files
 from libs.transcription.segment import Segment, Transcript
 from services.mixer.engine import MixEngine
 from services.mixer.manifest import build_manifest
+from services.mixer.submissions import SubmittedJobs
 from services.synthesizer.speech_index import SpeechIndex
 
 
@@ -31,11 +32,11 @@ class Mixer(Stage):
     def __init__(self, engine: MixEngine, blobs: BlobStore, store: EventStore) -> None:
         self.engine = engine
         self.blobs = blobs
-        self.store = store
+        self.jobs = SubmittedJobs(store)
 
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
         ready = cast(SpeechReady, event.payload)
-        job = await self.store.load_view(event.job_id)
+        job = await self.jobs.get(event.job_id)
         if job is None:
             raise PermanentError(f"job {event.job_id} has no view")
         inputs = await asyncio.to_thread(self._inputs, ready, job.background.blob.key)
@@ -61,8 +62,8 @@ class Mixer(Stage):
 
         b = self.blobs
         artifacts = [
-            Artifact(kind="mix", blob=b.put_file(key("mix.wav"), mix, "audio/wav")),
-            Artifact(kind="voice", blob=b.put_file(key("voice.wav"), voice, "audio/wav")),
+            Artifact(kind="mix", blob=b.move_file(key("mix.wav"), mix, "audio/wav")),
+            Artifact(kind="voice", blob=b.move_file(key("voice.wav"), voice, "audio/wav")),
             Artifact(
                 kind="srt",
                 blob=b.put_bytes(

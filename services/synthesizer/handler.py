@@ -38,7 +38,7 @@ class Synthesizer(Stage):
                 except UnsupportedLanguage as exc:
                     raise PermanentError(str(exc)) from exc
                 key = language_key(event.job_id, ready.language, f"clips/{seg.index:05d}.wav")
-                ref = await asyncio.to_thread(self.blobs.put_file, key, out, "audio/wav")
+                ref = await asyncio.to_thread(self.blobs.move_file, key, out, "audio/wav")
             clips.append(
                 ClipEntry(
                     index=seg.index, start=seg.start, end=seg.end, duration_s=duration, blob=ref
