@@ -12,7 +12,7 @@ from libs.events.backoff import backoff_delay
 from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
 from libs.events.catalogue import Payload, StageFailed
 from libs.events.commit import Commit, HandledKey
-from libs.events.envelope import RecordedEvent
+from libs.events.envelope import RecordedEvent, utcnow
 from libs.events.job_view import StreamError
 from libs.events.relay import publish_committed, run_relay
 from libs.events.stage import PermanentError, Stage
@@ -42,6 +42,9 @@ class RunnerConfig:
     handler_timeout_s: float = 900.0
     relay_interval_s: float = 1.0
     relay_grace_s: float = 2.0
+    # First deliveries of events younger than this skip the handled pre-check; keep it
+    # below the bus's duplicate window, inside which a republish is dropped by the bus.
+    fresh_s: float = 60.0
 
 
 @dataclass(slots=True)
@@ -135,15 +138,26 @@ class StageRunner:
         ]
 
     async def _skip_handled(self, items: list[_Item]) -> None:
-        # A pre-check so a duplicate delivery (a redelivery, or a relay's republish after
-        # the dedup window, which arrives as a first delivery) does not redo the work and
-        # rewrite its blobs; the guarantee itself is the handled row written with the output.
+        # A pre-check so a duplicate delivery does not redo the work and rewrite its blobs;
+        # the guarantee itself is the handled row written with the output. Only a message
+        # that could be a duplicate is looked up: a redelivery, or an event older than the
+        # bus's dedup window (a relay's late republish, a replayed consumer). A fresh first
+        # delivery cannot have been handled yet, and skipping it saves a round trip a batch.
+        now = utcnow()
+        suspect = [
+            i
+            for i in items
+            if i.delivery.attempt > 1
+            or (now - i.delivery.event.recorded_at).total_seconds() > self.config.fresh_s
+        ]
+        if not suspect:
+            return
         try:
-            done = await self.store.handled([i.key for i in items])
+            done = await self.store.handled([i.key for i in suspect])
         except Exception as exc:
             log.warning("handled pre-check failed", error=repr(exc))
             return
-        for i in items:
+        for i in suspect:
             i.settled = i.key in done
 
     async def _handle(self, i: _Item) -> None:

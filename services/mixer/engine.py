@@ -1,6 +1,5 @@
 """How the mixer renders audio: ffmpeg for real, or an instant stand-in for benchmarks."""
 
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -38,11 +37,7 @@ class InstantMixEngine:
     async def render(
         self, background: Path, clips: Sequence[PlacedClip], voice_out: Path, mix_out: Path
     ) -> None:
-        await asyncio.to_thread(_write_silences, voice_out, mix_out)
-
-
-def _write_silences(*paths: Path) -> None:
-    # One worker-thread hop for both files: the hop costs more than writing them.
-    frames = round(silence_duration("") * SAMPLE_RATE)
-    for path in paths:
-        write_silence(path, frames)
+        # A few KiB each, written on the loop: a worker-thread hop would cost more.
+        frames = round(silence_duration("") * SAMPLE_RATE)
+        for path in (voice_out, mix_out):
+            write_silence(path, frames)

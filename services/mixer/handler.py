@@ -1,6 +1,5 @@
 """Mixer: `speech.ready` -> voice stem, mix, captions and manifest -> `dub.ready`."""
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from libs.events.stage import PermanentError, Stage
 from libs.events.store import EventStore
 from libs.media.captions import to_srt, to_webvtt
 from libs.media.mixdown import PlacedClip
+from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
@@ -31,7 +31,7 @@ class Mixer(Stage):
 
     def __init__(self, engine: MixEngine, blobs: BlobStore, store: EventStore) -> None:
         self.engine = engine
-        self.blobs = blobs
+        self.blobs = AsyncBlobs(blobs)
         self.jobs = SubmittedJobs(store)
 
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
@@ -39,44 +39,40 @@ class Mixer(Stage):
         job = await self.jobs.get(event.job_id)
         if job is None:
             raise PermanentError(f"job {event.job_id} has no view")
-        inputs = await asyncio.to_thread(self._inputs, ready, job.background.blob.key)
+        inputs = await self._inputs(ready, job)
         with scratch_files("voice.wav", "mix.wav") as [voice_out, mix_out]:
             await self.engine.render(inputs.background, inputs.clips, voice_out, mix_out)
-            # One hop to a worker thread for all the writes, not one per file.
-            artifacts = await asyncio.to_thread(
-                self._publish, job, ready.language, inputs.captions, voice_out, mix_out
+            artifacts = await self._publish(
+                job, ready.language, inputs.captions, voice_out, mix_out
             )
         return [DubReady(language=ready.language, artifacts=artifacts)]
 
-    def _inputs(self, ready: SpeechReady, background_key: str) -> "MixInputs":
-        index = SpeechIndex.model_validate_json(self.blobs.read_bytes(ready.speech.key))
-        translation = Transcript.from_json(self.blobs.read_bytes(index.translation.key))
-        clips = [PlacedClip(self.blobs.local_path(c.blob.key), c.start) for c in index.clips]
-        return MixInputs(self.blobs.local_path(background_key), clips, translation.segments)
+    async def _inputs(self, ready: SpeechReady, job: JobView) -> "MixInputs":
+        index = SpeechIndex.model_validate_json(await self.blobs.read_bytes(ready.speech))
+        translation = Transcript.from_json(await self.blobs.read_bytes(index.translation))
+        clips = [PlacedClip(await self.blobs.local_path(c.blob), c.start) for c in index.clips]
+        background = await self.blobs.local_path(job.background.blob)
+        return MixInputs(background, clips, translation.segments)
 
-    def _publish(
+    async def _publish(
         self, job: JobView, lang: str, captions: Sequence[Segment], voice: Path, mix: Path
     ) -> list[Artifact]:
         def key(name: str) -> str:
             return language_key(job.job_id, lang, name)
 
         b = self.blobs
+        srt, vtt = to_srt(captions).encode(), to_webvtt(captions).encode()
         artifacts = [
-            Artifact(kind="mix", blob=b.move_file(key("mix.wav"), mix, "audio/wav")),
-            Artifact(kind="voice", blob=b.move_file(key("voice.wav"), voice, "audio/wav")),
+            Artifact(kind="mix", blob=await b.move_file(key("mix.wav"), mix, "audio/wav")),
+            Artifact(kind="voice", blob=await b.move_file(key("voice.wav"), voice, "audio/wav")),
             Artifact(
                 kind="srt",
-                blob=b.put_bytes(
-                    key("captions.srt"), to_srt(captions).encode(), "application/x-subrip"
-                ),
+                blob=await b.put_bytes(key("captions.srt"), srt, "application/x-subrip"),
             ),
-            Artifact(
-                kind="vtt",
-                blob=b.put_bytes(key("captions.vtt"), to_webvtt(captions).encode(), "text/vtt"),
-            ),
+            Artifact(kind="vtt", blob=await b.put_bytes(key("captions.vtt"), vtt, "text/vtt")),
         ]
         manifest = build_manifest(job, lang, artifacts, self.engine.name)
-        ref = b.put_bytes(key("manifest.json"), manifest, "application/json")
+        ref = await b.put_bytes(key("manifest.json"), manifest, "application/json")
         return [*artifacts, Artifact(kind="manifest", blob=ref)]
 
 

@@ -1,12 +1,12 @@
 """Synthesizer: `translation.ready` -> one spoken clip per line -> `speech.ready`."""
 
-import asyncio
 from collections.abc import Sequence
 from typing import cast
 
 from libs.events.catalogue import Payload, SpeechReady, TranslationReady, Usage
 from libs.events.envelope import RecordedEvent
 from libs.events.stage import PermanentError, Stage
+from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
@@ -24,11 +24,11 @@ class Synthesizer(Stage):
 
     def __init__(self, tts: TextToSpeech, blobs: BlobStore) -> None:
         self.tts = tts
-        self.blobs = blobs
+        self.blobs = AsyncBlobs(blobs)
 
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
         ready = cast(TranslationReady, event.payload)
-        raw = await asyncio.to_thread(self.blobs.read_bytes, ready.translation.key)
+        raw = await self.blobs.read_bytes(ready.translation)
         translation = Transcript.from_json(raw.decode())
         clips: list[ClipEntry] = []
         for seg in translation.segments:
@@ -38,15 +38,14 @@ class Synthesizer(Stage):
                 except UnsupportedLanguage as exc:
                     raise PermanentError(str(exc)) from exc
                 key = language_key(event.job_id, ready.language, f"clips/{seg.index:05d}.wav")
-                ref = await asyncio.to_thread(self.blobs.move_file, key, out, "audio/wav")
+                ref = await self.blobs.move_file(key, out, "audio/wav")
             clips.append(
                 ClipEntry(
                     index=seg.index, start=seg.start, end=seg.end, duration_s=duration, blob=ref
                 )
             )
         index = SpeechIndex(language=ready.language, translation=ready.translation, clips=clips)
-        ref = await asyncio.to_thread(
-            self.blobs.put_bytes,
+        ref = await self.blobs.put_bytes(
             language_key(event.job_id, ready.language, "speech.json"),
             index.model_dump_json().encode(),
             "application/json",

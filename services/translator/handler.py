@@ -1,12 +1,12 @@
 """Translator: `transcript.ready` -> one translation per target language -> `translation.ready`."""
 
-import asyncio
 from collections.abc import Sequence
 from typing import cast
 
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady, Usage
 from libs.events.envelope import RecordedEvent
 from libs.events.stage import Stage
+from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
 from libs.transcription.segment import Transcript
@@ -21,14 +21,14 @@ class TranslatorStage(Stage):
 
     def __init__(self, translator: Translator, blobs: BlobStore) -> None:
         self.translator = translator
-        self.blobs = blobs
+        self.blobs = AsyncBlobs(blobs)
 
     def work_items(self, event: RecordedEvent) -> Sequence[str]:
         return cast(TranscriptReady, event.payload).target_languages
 
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
         ready = cast(TranscriptReady, event.payload)
-        raw = await asyncio.to_thread(self.blobs.read_bytes, ready.transcript.key)
+        raw = await self.blobs.read_bytes(ready.transcript)
         source = Transcript.from_json(raw.decode())
         texts = [s.text for s in source.segments]
         translated = await self.translator.translate(texts, source.language, item)
@@ -40,8 +40,7 @@ class TranslatorStage(Stage):
                 for s, t in zip(source.segments, translated, strict=True)
             ],
         )
-        ref = await asyncio.to_thread(
-            self.blobs.put_bytes,
+        ref = await self.blobs.put_bytes(
             language_key(event.job_id, item, "translation.json"),
             result.to_json().encode(),
             "application/json",
