@@ -13,17 +13,22 @@ from libs.media.wav import wav_duration
 
 async def probe_duration(path: Path) -> float:
     """Duration in seconds of the audio in `path`; MediaError if it holds no decodable audio."""
-    if not await asyncio.to_thread(path.is_file):
-        raise MediaError(f"media file not found: {path}")
-    # PCM WAV, the common case, tells its length in its header: no ffprobe process needed.
-    try:
-        duration = await asyncio.to_thread(wav_duration, path)
-    except MediaError:
-        duration = 0.0
+    duration = await asyncio.to_thread(_header_duration, path)
     if duration > 0:
         return duration
     info = await asyncio.to_thread(_probe, path)
     return audio_duration(info, name=path.name)
+
+
+def _header_duration(path: Path) -> float:
+    # PCM WAV, the common case, tells its length in its header: no ffprobe process needed.
+    # One worker-thread hop for the check and the header (a hop costs more than either).
+    if not path.is_file():
+        raise MediaError(f"media file not found: {path}")
+    try:
+        return wav_duration(path)
+    except MediaError:
+        return 0.0
 
 
 def _probe(path: Path) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The embedded blob store: a local folder, written atomically, hashed on the way in."""
 
+import contextlib
 import errno
 import hashlib
+import itertools
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ from libs.events.catalogue import BlobRef
 from libs.storage.blob_store import BlobStore, StoredObject
 
 CHUNK = 1 << 20
+# Names of in-progress files: unique per process without a syscall (uuid4 reads urandom).
+_parts = itertools.count()
 
 
 class InvalidKey(ValueError):
@@ -25,13 +28,15 @@ class LocalBlobStore(BlobStore):
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        # Plain strings on the hot paths: pathlib's parsing costs more than the syscalls
+        # when the objects are small.
+        self._root = str(self.root)
 
-    def _path(self, key: str) -> Path:
+    def _fspath(self, key: str) -> str:
         # Lexical check (no filesystem calls): keys are relative, with no "..", ".", or "//".
-        parts = key.split("/")
-        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        if not key or key[0] == "/" or any(p in ("", ".", "..") for p in key.split("/")):
             raise InvalidKey(f"invalid object key {key!r}")
-        return self.root.joinpath(*parts)
+        return f"{self._root}/{key}"
 
     def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         digest = hashlib.sha256()
@@ -39,43 +44,33 @@ class LocalBlobStore(BlobStore):
 
         def copy(out: BinaryIO) -> None:
             nonlocal size
-            with source.open("rb") as f:
+            with open(source, "rb") as f:
                 while chunk := f.read(CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
                     out.write(chunk)
 
-        self._write_atomically(self._path(key), copy)
+        self._write_atomically(self._fspath(key), copy)
         return BlobRef(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
 
     def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
-        dest = self._path(key)
+        dest = self._fspath(key)
         digest = hashlib.sha256()
         size = 0
-        with source.open("rb") as f:
+        with open(source, "rb") as f:
             while chunk := f.read(CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
         try:
-            self._rename_into(source, dest)
+            _replace_making_dirs(os.fspath(source), dest)
         except OSError as exc:
             if exc.errno != errno.EXDEV:  # another filesystem: copy it instead
                 raise
             return super().move_file(key, source, content_type)
         return BlobRef(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
 
-    @staticmethod
-    def _rename_into(source: Path, dest: Path) -> None:
-        try:
-            os.replace(source, dest)
-        except FileNotFoundError:
-            if not source.exists():
-                raise
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, dest)
-
     def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
-        self._write_atomically(self._path(key), lambda out: out.write(data))
+        self._write_atomically(self._fspath(key), lambda out: out.write(data))
         return BlobRef(
             key=key,
             size=len(data),
@@ -83,39 +78,37 @@ class LocalBlobStore(BlobStore):
             content_type=content_type,
         )
 
-    def _write_atomically(self, dest: Path, write: Callable[[BinaryIO], object]) -> None:
+    def _write_atomically(self, dest: str, write: Callable[[BinaryIO], object]) -> None:
         # Write beside the destination, then rename: readers see all of it or none of it.
-        tmp = dest.with_name(f".part-{uuid.uuid4().hex}")
-        try:
-            out = tmp.open("xb")
-        except FileNotFoundError:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            out = tmp.open("xb")
+        tmp, out = _create_part(os.path.dirname(dest))
         try:
             with out:
                 write(out)
             os.replace(tmp, dest)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
             raise
 
     def read_bytes(self, key: str) -> bytes:
-        path = self._path(key)
-        if not path.is_file():
-            raise KeyError(key)
-        return path.read_bytes()
+        path = self._fspath(key)
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise KeyError(key) from None
 
     def local_path(self, key: str) -> Path:
-        path = self._path(key)
-        if not path.is_file():
+        path = self._fspath(key)
+        if not os.path.isfile(path):
             raise KeyError(key)
-        return path
+        return Path(path)
 
     def delete(self, key: str) -> int:
-        path = self._path(key)
+        path = self._fspath(key)
         try:
-            size = path.stat().st_size
-            path.unlink()
+            size = os.stat(path).st_size
+            os.unlink(path)
         except FileNotFoundError:
             return 0
         return size
@@ -128,3 +121,29 @@ class LocalBlobStore(BlobStore):
             if key.startswith(prefix):
                 st = path.stat()
                 yield StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+
+
+def _create_part(directory: str) -> tuple[str, BinaryIO]:
+    """A new, exclusively created in-progress file in `directory` (made if missing)."""
+    made = False
+    while True:
+        tmp = f"{directory}/.part-{os.getpid()}-{next(_parts)}"
+        try:
+            return tmp, open(tmp, "xb")
+        except FileExistsError:  # left by a dead process that had our pid: next name
+            continue
+        except FileNotFoundError:
+            if made:
+                raise
+            os.makedirs(directory, exist_ok=True)
+            made = True
+
+
+def _replace_making_dirs(source: str, dest: str) -> None:
+    try:
+        os.replace(source, dest)
+    except FileNotFoundError:
+        if not os.path.exists(source):
+            raise
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        os.replace(source, dest)
