@@ -80,6 +80,12 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
         for table in VIEW_TABLES:
             await conn.execute(f"DROP TABLE IF EXISTS {table}{SHADOW}")
             await conn.execute(f"CREATE TABLE {table}{SHADOW} (LIKE {table} INCLUDING ALL)")
+            # LIKE does not carry storage parameters (e.g. `jobs`' toast_tuple_target).
+            options = await conn.fetchval(
+                "SELECT reloptions FROM pg_class WHERE oid = $1::regclass", table
+            )
+            if options:
+                await conn.execute(f"ALTER TABLE {table}{SHADOW} SET ({', '.join(options)})")
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             cursor = conn.cursor(
                 f"SELECT {EVENT_COLUMNS} FROM job_events ORDER BY position", prefetch=chunk

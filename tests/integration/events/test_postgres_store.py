@@ -104,6 +104,10 @@ async def test_rebuild_restores_views_exactly(store: PostgresEventStore) -> None
         "job_tasks_pkey",
         "artifacts_pkey",
     }
+    options = await store.pool.fetchval(
+        "SELECT reloptions FROM pg_class WHERE oid = 'jobs'::regclass"
+    )
+    assert options == ["toast_tuple_target=8160"], "storage parameters survive the swap"
     result = await rebuild_views(store.pool)
     assert result.jobs == 6, "a second rebuild works on the renamed tables too"
 

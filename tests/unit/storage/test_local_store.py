@@ -41,3 +41,31 @@ def test_scratch_files_are_removed_even_on_error() -> None:
             p.write_bytes(b"1")
         raise RuntimeError
     assert not any(p.exists() for p in paths)
+
+
+def test_move_file_renames_or_copies_across_filesystems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    store = LocalBlobStore(tmp_path / "blobs")
+    source = tmp_path / "a.wav"
+    source.write_bytes(b"a" * 10)
+    ref = store.move_file("jobs/j/fr/a.wav", source, "audio/wav")
+    assert not source.exists() and store.read_bytes(ref.key) == b"a" * 10
+
+    # Scratch on another filesystem (rename fails with EXDEV): copied, then removed.
+    real_replace = os.replace
+
+    def cross_device(src: str, dst: str) -> None:
+        if ".part-" not in os.fspath(src):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", cross_device)
+    other = tmp_path / "b.wav"
+    other.write_bytes(b"b" * 10)
+    ref = store.move_file("jobs/j/fr/b.wav", other, "audio/wav")
+    assert not other.exists() and store.read_bytes(ref.key) == b"b" * 10
+    assert ref.sha256 == hashlib.sha256(b"b" * 10).hexdigest()
