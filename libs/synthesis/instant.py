@@ -1,6 +1,8 @@
 """A text-to-speech stand-in that writes silence of a plausible length, for benchmarks."""
 
+import io
 import wave
+from functools import lru_cache
 from pathlib import Path
 
 SAMPLE_RATE = 16_000
@@ -29,9 +31,20 @@ def silence_duration(text: str) -> float:
 
 def write_silence(out: Path, frames: int) -> None:
     """Write `frames` of silence as a 16 kHz mono 16-bit WAV file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(out), "wb") as wav:
+    try:
+        out.write_bytes(silent_wav(frames))
+    except FileNotFoundError:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(silent_wav(frames))
+
+
+@lru_cache(maxsize=64)
+def silent_wav(frames: int) -> bytes:
+    """The bytes of a silent 16 kHz mono 16-bit WAV file (durations repeat: cached)."""
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
         wav.writeframes(bytes(2 * frames))
+    return buf.getvalue()

@@ -1,7 +1,8 @@
 """The per-language manifest clients download next to the artifacts."""
 
-import json
 from collections.abc import Sequence
+
+from pydantic_core import to_json
 
 from libs.events.catalogue import Artifact
 from libs.events.job_view import JobView
@@ -28,4 +29,5 @@ def build_manifest(
             for a in artifacts
         ],
     }
-    return json.dumps(doc, indent=2).encode()
+    # pydantic-core's encoder: the standard library's falls back to pure Python with indent.
+    return to_json(doc, indent=2)
