@@ -115,52 +115,45 @@ async def test_each_language_is_translated_once_and_published() -> None:
     assert types(bus._log).count("translation.ready") == 2
 
 
-async def test_redelivered_message_appends_nothing_new() -> None:
+async def handled_once() -> tuple[MemoryEventStore, MemoryBus, RecordedEvent, list[RecordedEvent]]:
+    """A transcript handled once by the translator: the stores, the causing event, the log."""
     store, bus = MemoryEventStore(), MemoryBus()
     job = await transcribed_job(store, bus)
     runner = StageRunner(Translate(), store, bus, FAST)
     sub = await bus.subscribe(runner.spec)
     [delivery] = await sub.fetch(1, 0.1)
     await runner.process([delivery])
-    before = await store.read_stream(job.job_id)
+    return store, bus, delivery.event, await store.read_stream(job.job_id)
+
+
+async def test_redelivered_message_appends_nothing_new() -> None:
+    store, bus, event, before = await handled_once()
     # The same message again, as after a lost ack: same causing event, second delivery.
     stage = Translate()
-    await StageRunner(stage, store, bus, FAST).process([Redelivery(delivery.event)])
-    assert await store.read_stream(job.job_id) == before
+    await StageRunner(stage, store, bus, FAST).process([Redelivery(event)])
+    assert await store.read_stream(event.job_id) == before
     assert stage.calls == [], "the handled pre-check skips the work too"
 
 
 async def test_fresh_duplicate_first_delivery_is_redone_but_appends_nothing() -> None:
-    store, bus = MemoryEventStore(), MemoryBus()
-    job = await transcribed_job(store, bus)
-    runner = StageRunner(Translate(), store, bus, FAST)
-    sub = await bus.subscribe(runner.spec)
-    [delivery] = await sub.fetch(1, 0.1)
-    await runner.process([delivery])
-    before = await store.read_stream(job.job_id)
+    store, bus, event, before = await handled_once()
     # A young event on its first delivery skips the pre-check (it cannot be a duplicate
     # but for a republish the bus drops); if it is one anyway, the handled claim holds.
     stage = Translate()
-    duplicate = Redelivery(delivery.event, attempt=1)
+    duplicate = Redelivery(event, attempt=1)
     await StageRunner(stage, store, bus, FAST).process([duplicate])
     assert sorted(stage.calls) == ["de", "fr"], "no pre-check for a fresh first delivery"
-    assert await store.read_stream(job.job_id) == before
+    assert await store.read_stream(event.job_id) == before
     assert duplicate.acked
 
 
 async def test_old_first_delivery_is_prechecked() -> None:
-    store, bus = MemoryEventStore(), MemoryBus()
-    job = await transcribed_job(store, bus)
-    runner = StageRunner(Translate(), store, bus, FAST)
-    sub = await bus.subscribe(runner.spec)
-    [delivery] = await sub.fetch(1, 0.1)
-    await runner.process([delivery])
-    before = await store.read_stream(job.job_id)
+    store, bus, event, before = await handled_once()
     stage = Translate()
     aged = replace(FAST, fresh_s=-1.0)  # every event counts as older than the window
-    await StageRunner(stage, store, bus, aged).process([Redelivery(delivery.event, attempt=1)])
+    await StageRunner(stage, store, bus, aged).process([Redelivery(event, attempt=1)])
     assert stage.calls == [], "an event older than the window is looked up first"
-    assert await store.read_stream(job.job_id) == before
+    assert await store.read_stream(event.job_id) == before
 
 
 async def test_transient_failure_is_retried_then_succeeds() -> None:
