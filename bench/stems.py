@@ -1,25 +1,13 @@
 """The tiny voice and background stems every benchmark job shares."""
 
-import io
-import wave
 from uuid import uuid4
 
 from libs.events.catalogue import Stem
 from libs.storage.blob_store import BlobStore
+from libs.synthesis.instant import silent_wav
 
 SAMPLE_RATE = 8_000
 DURATION_S = 2.0  # under one 3 s segment of the instant transcript: one line per job
-
-
-def silent_wav(seconds: float, rate: int = SAMPLE_RATE) -> bytes:
-    """A mono 16-bit silent WAV file."""
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(bytes(2 * round(seconds * rate)))
-    return buf.getvalue()
 
 
 def put_stems(blobs: BlobStore) -> tuple[Stem, Stem]:
@@ -28,6 +16,8 @@ def put_stems(blobs: BlobStore) -> tuple[Stem, Stem]:
     for name in ("voice", "background"):
         upload_id = uuid4()
         key = f"uploads/bench/{name}-{upload_id}"
-        ref = blobs.put_bytes(key, silent_wav(DURATION_S), "audio/wav")
+        ref = blobs.put_bytes(
+            key, silent_wav(round(DURATION_S * SAMPLE_RATE), SAMPLE_RATE), "audio/wav"
+        )
         stems.append(Stem(upload_id=upload_id, blob=ref, duration_s=DURATION_S))
     return stems[0], stems[1]

@@ -74,8 +74,3 @@ class GroupCommitter:
             for c in commits:
                 out.extend(await self._append([c]))
             return out
-
-    async def close(self) -> None:
-        """Wait for the batch being written (new commits after this are not expected)."""
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)

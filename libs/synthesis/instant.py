@@ -39,12 +39,12 @@ def write_silence(out: Path, frames: int) -> None:
 
 
 @lru_cache(maxsize=64)
-def silent_wav(frames: int) -> bytes:
-    """The bytes of a silent 16 kHz mono 16-bit WAV file (durations repeat: cached)."""
+def silent_wav(frames: int, rate: int = SAMPLE_RATE) -> bytes:
+    """The bytes of a silent mono 16-bit WAV file (durations repeat: cached)."""
     buf = io.BytesIO()
     with wave.open(buf, "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
+        wav.setframerate(rate)
         wav.writeframes(bytes(2 * frames))
     return buf.getvalue()
