@@ -2,11 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from libs.events.catalogue import Payload
-from libs.events.upcasting import decode_payload
 
 
 def utcnow() -> datetime:
@@ -54,39 +52,6 @@ class RecordedEvent:
     def caused(self, payload: Payload) -> NewEvent:
         """A new event in the same job, caused by this one."""
         return caused_by(self, payload)
-
-    def to_wire(self) -> dict[str, Any]:
-        """The JSON-ready form published on the bus."""
-        return {
-            "position": self.position,
-            "event_id": str(self.event_id),
-            "job_id": str(self.job_id),
-            "seq": self.seq,
-            "type": self.payload.type,
-            "schema_version": self.payload.version,
-            "payload": self.payload.model_dump(mode="json"),
-            "correlation_id": str(self.correlation_id),
-            "causation_id": str(self.causation_id) if self.causation_id else None,
-            "user_id": str(self.user_id) if self.user_id else None,
-            "occurred_at": self.occurred_at.isoformat(),
-            "recorded_at": self.recorded_at.isoformat(),
-        }
-
-    @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> "RecordedEvent":
-        """Inverse of `to_wire`, upcasting the payload if it is an older version."""
-        return cls(
-            position=int(data["position"]),
-            event_id=UUID(data["event_id"]),
-            job_id=UUID(data["job_id"]),
-            seq=int(data["seq"]),
-            payload=decode_payload(data["type"], int(data["schema_version"]), data["payload"]),
-            correlation_id=UUID(data["correlation_id"]),
-            causation_id=UUID(data["causation_id"]) if data["causation_id"] else None,
-            user_id=UUID(data["user_id"]) if data["user_id"] else None,
-            occurred_at=datetime.fromisoformat(data["occurred_at"]),
-            recorded_at=datetime.fromisoformat(data["recorded_at"]),
-        )
 
 
 def caused_by(cause: NewEvent | RecordedEvent, payload: Payload) -> NewEvent:

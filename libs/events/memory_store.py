@@ -61,6 +61,9 @@ class MemoryEventStore(EventStore):
         raw = self._views.get(job_id)
         return JobView.model_validate_json(raw) if raw else None
 
+    async def load_views(self, job_ids: Sequence[UUID]) -> dict[UUID, JobView]:
+        return {j: JobView.model_validate_json(self._views[j]) for j in job_ids if j in self._views}
+
     async def jobs_past_retention(self, now: datetime, limit: int = 1000) -> list[JobView]:
         views = [JobView.model_validate_json(v) for v in self._views.values()]
         due = [v for v in views if past_retention(v, now)]

@@ -124,6 +124,15 @@ class PostgresEventStore(EventStore):
         raw = await self.pool.fetchval("SELECT view::text FROM jobs WHERE job_id = $1", job_id)
         return JobView.model_validate_json(raw) if raw else None
 
+    async def load_views(self, job_ids: Sequence[UUID]) -> dict[UUID, JobView]:
+        if not job_ids:
+            return {}
+        rows = await self.pool.fetch(
+            "SELECT view::text FROM jobs WHERE job_id = ANY($1::uuid[])", list(set(job_ids))
+        )
+        views = (JobView.model_validate_json(r[0]) for r in rows)
+        return {v.job_id: v for v in views}
+
     async def jobs_past_retention(self, now: datetime, limit: int = 1000) -> list[JobView]:
         # The retention test is in SQL, before the LIMIT: jobs with a longer retention
         # never crowd out those that are due.

@@ -69,6 +69,10 @@ class StageRunner:
         self.config = config or RunnerConfig()
         self.stop = asyncio.Event()
         self._slots = asyncio.Semaphore(self.config.concurrency)
+        # Label children resolved once: a lookup per item is measurable at thousands/s.
+        self._handle_seconds = HANDLE_SECONDS.labels(stage.name)
+        self._handled_ok = EVENTS_HANDLED.labels(stage.name, "ok")
+        self._handled_failed = EVENTS_HANDLED.labels(stage.name, "failed")
         self.spec = ConsumerSpec(
             name=stage.name,
             event_types=stage.consumes,
@@ -107,6 +111,7 @@ class StageRunner:
         items = self._items(deliveries)
         await self._skip_handled(items)
         async with self._heartbeats(deliveries):
+            await self._prepare(items)
             await asyncio.gather(*(self._handle(i) for i in items if not i.settled))
         commits: list[tuple[_Item, Commit]] = []
         for i in items:
@@ -160,6 +165,15 @@ class StageRunner:
         for i in suspect:
             i.settled = i.key in done
 
+    async def _prepare(self, items: list[_Item]) -> None:
+        events = list({id(i.delivery): i.delivery.event for i in items if not i.settled}.values())
+        if not events:
+            return
+        try:
+            await self.stage.prepare(events)
+        except Exception as exc:  # the handlers then fetch what they need one by one
+            log.warning("batch preparation failed", stage=self.stage.name, error=repr(exc))
+
     async def _handle(self, i: _Item) -> None:
         event = i.delivery.event
         with structlog.contextvars.bound_contextvars(
@@ -181,7 +195,7 @@ class StageRunner:
                         attempt=i.delivery.attempt,
                     )
                 finally:
-                    HANDLE_SECONDS.labels(self.stage.name).observe(time.perf_counter() - started)
+                    self._handle_seconds.observe(time.perf_counter() - started)
 
     def _final(self, i: _Item) -> bool:
         return isinstance(i.error, PermanentError) or i.delivery.attempt >= self.config.max_deliver
@@ -221,9 +235,7 @@ class StageRunner:
         recorded: list[RecordedEvent] = []
         for (i, _), result in zip(commits, results, strict=True):
             i.settled = True
-            EVENTS_HANDLED.labels(
-                self.stage.name, "ok" if i.payloads is not None else "failed"
-            ).inc()
+            (self._handled_ok if i.payloads is not None else self._handled_failed).inc()
             recorded.extend(result or ())
         await publish_committed(self.store, self.bus, recorded)
 

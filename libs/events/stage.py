@@ -27,6 +27,10 @@ class Stage(ABC):
         """The language a failure of this item is about, if any."""
         return item or getattr(event.payload, "language", None)
 
+    async def prepare(self, events: Sequence[RecordedEvent]) -> None:  # noqa: B027 - optional
+        """Before a fetched batch is handled: read what its handlers share in one go (e.g.
+        every job's view in one query). Optional; a failure here only costs the shortcut."""
+
     @abstractmethod
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
         """Do the work for one item of one event; return the payloads to append."""

@@ -34,6 +34,10 @@ class EventStore(ABC):
         """The current progress view of a job, if the job exists."""
 
     @abstractmethod
+    async def load_views(self, job_ids: Sequence[UUID]) -> dict[UUID, JobView]:
+        """The views of those jobs that exist, in one read (a batch's worth of jobs)."""
+
+    @abstractmethod
     async def jobs_past_retention(self, now: datetime, limit: int = 1000) -> list[JobView]:
         """Views of finished jobs whose retention ended by `now`, not yet up for deletion."""
 

@@ -13,7 +13,8 @@ from libs.media.wav import wav_duration
 
 async def probe_duration(path: Path) -> float:
     """Duration in seconds of the audio in `path`; MediaError if it holds no decodable audio."""
-    duration = await asyncio.to_thread(_header_duration, path)
+    # A WAV header is one small read, done on the loop: a worker-thread hop costs more.
+    duration = _header_duration(path)
     if duration > 0:
         return duration
     info = await asyncio.to_thread(_probe, path)
@@ -22,7 +23,6 @@ async def probe_duration(path: Path) -> float:
 
 def _header_duration(path: Path) -> float:
     # PCM WAV, the common case, tells its length in its header: no ffprobe process needed.
-    # One worker-thread hop for the check and the header (a hop costs more than either).
     if not path.is_file():
         raise MediaError(f"media file not found: {path}")
     try:

@@ -34,6 +34,9 @@ class Mixer(Stage):
         self.blobs = AsyncBlobs(blobs)
         self.jobs = SubmittedJobs(store)
 
+    async def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        await self.jobs.prime(e.job_id for e in events)
+
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
         ready = cast(SpeechReady, event.payload)
         job = await self.jobs.get(event.job_id)

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Iterable
 from uuid import UUID
 
 from libs.events.job_view import JobView
@@ -18,16 +19,27 @@ class SubmittedJobs:
     def __init__(self, store: EventStore, size: int = 1024) -> None:
         self.store = store
         self.size = size
-        self._loads: OrderedDict[UUID, asyncio.Task[JobView | None]] = OrderedDict()
+        self._loads: OrderedDict[UUID, asyncio.Future[JobView | None]] = OrderedDict()
+
+    async def prime(self, job_ids: Iterable[UUID]) -> None:
+        """Load the views of jobs not yet known in one read (a fetched batch's jobs)."""
+        missing = [j for j in dict.fromkeys(job_ids) if j not in self._loads]
+        if not missing:
+            return
+        views = await self.store.load_views(missing)
+        loop = asyncio.get_running_loop()
+        for job_id, view in views.items():
+            if job_id not in self._loads:  # a concurrent get() may have started its own
+                done: asyncio.Future[JobView | None] = loop.create_future()
+                done.set_result(view)
+                self._remember(job_id, done)
 
     async def get(self, job_id: UUID) -> JobView | None:
         """The job's view, or None when the job is unknown (which is not remembered)."""
         load = self._loads.get(job_id)
         if load is None:
             load = asyncio.ensure_future(self.store.load_view(job_id))
-            self._loads[job_id] = load
-            while len(self._loads) > self.size:
-                self._loads.popitem(last=False)
+            self._remember(job_id, load)
         else:
             self._loads.move_to_end(job_id)
         try:
@@ -39,6 +51,11 @@ class SubmittedJobs:
             self._forget(job_id, load)
         return view
 
-    def _forget(self, job_id: UUID, load: "asyncio.Task[JobView | None]") -> None:
+    def _remember(self, job_id: UUID, load: "asyncio.Future[JobView | None]") -> None:
+        self._loads[job_id] = load
+        while len(self._loads) > self.size:
+            self._loads.popitem(last=False)
+
+    def _forget(self, job_id: UUID, load: "asyncio.Future[JobView | None]") -> None:
         if self._loads.get(job_id) is load:
             del self._loads[job_id]

@@ -29,6 +29,18 @@ class StoreContract:
             "de": "pending",
         }
 
+    async def test_views_load_in_one_read_and_unknown_jobs_are_left_out(
+        self, store: EventStore
+    ) -> None:
+        a, b = new_job(("fr",)), new_job(("de",))
+        await store.append([a, b])
+        ghost = uuid4()
+        views = await store.load_views([a.job_id, ghost, b.job_id, a.job_id])
+        assert set(views) == {a.job_id, b.job_id}
+        assert views[a.job_id] == await store.load_view(a.job_id)
+        assert set(views[b.job_id].tasks) == {"de"}
+        assert await store.load_views([]) == {}
+
     async def test_stale_expected_version_fails_and_writes_nothing(self, store: EventStore) -> None:
         commit = new_job()
         await store.append([commit])

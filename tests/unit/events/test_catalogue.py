@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from libs.events.catalogue import CATALOGUE, BlobRef, Payload
 from libs.events.envelope import RecordedEvent, utcnow
-from libs.events.upcasting import UnknownEventType, decode_payload
+from libs.events.upcasting import UPCASTERS, UnknownEventType, decode_payload
 from libs.events.wire import decode, encode, subject_for
 from tests.support.builders import USER, dub, submitted
 
@@ -60,6 +60,35 @@ def test_old_versions_are_upcast_on_read() -> None:
         assert decode_payload("test.renamed", 2, {"language": "de"}, upcasters).language == "de"  # type: ignore[attr-defined]
     finally:
         del CATALOGUE["test.renamed"]
+
+
+def test_an_older_version_on_the_wire_is_upcast() -> None:
+    class Relabelled(Payload):
+        type: ClassVar[str] = "test.relabelled"
+        version: ClassVar[int] = 2
+        language: str
+
+    job = uuid4()
+    old = RecordedEvent(
+        position=1,
+        event_id=uuid4(),
+        job_id=job,
+        seq=1,
+        payload=Relabelled(language="fr"),
+        correlation_id=job,
+        causation_id=None,
+        user_id=None,
+        occurred_at=utcnow(),
+        recorded_at=utcnow(),
+    )
+    body = encode(old).replace(b'"schema_version":2', b'"schema_version":1')
+    body = body.replace(b'"language"', b'"lang"')
+    CATALOGUE["test.relabelled"] = Relabelled
+    UPCASTERS[("test.relabelled", 1)] = lambda p: {"language": p.pop("lang")}
+    try:
+        assert decode(body) == old
+    finally:
+        del CATALOGUE["test.relabelled"], UPCASTERS[("test.relabelled", 1)]
 
 
 def test_unknown_type_is_an_error() -> None:

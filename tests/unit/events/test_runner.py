@@ -292,3 +292,40 @@ async def test_hung_handler_times_out_and_ends_in_a_failure_event() -> None:
     assert stage.calls == ["fr"] * FAST.max_deliver
     [f] = [e for e in await store.read_stream(job.job_id) if e.type == "stage.failed"]
     assert "TimeoutError" in f.payload.model_dump()["reason"]
+
+
+class Prepared(Translate):
+    """Records each batch it is asked to prepare; `broken` makes preparing fail."""
+
+    def __init__(self, broken: bool = False) -> None:
+        super().__init__()
+        self.broken = broken
+        self.batches: list[list[str]] = []
+
+    async def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        self.batches.append([str(e.job_id) for e in events])
+        if self.broken:
+            raise RuntimeError("the shared read failed")
+
+
+async def test_a_batch_is_prepared_once_before_its_items_are_handled() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    jobs = [await transcribed_job(store, bus) for _ in range(3)]
+    stage = Prepared()
+    runner = StageRunner(stage, store, bus, FAST)
+    await runner.process(await (await bus.subscribe(runner.spec)).fetch(10, 0.1))
+    assert stage.batches == [[str(j.job_id) for j in jobs]], "one call, each event once"
+    assert sorted(stage.calls) == ["de", "de", "de", "fr", "fr", "fr"]
+
+
+async def test_a_failed_preparation_only_costs_the_shortcut() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus)
+    stage = Prepared(broken=True)
+
+    async def translated() -> bool:
+        view = await store.load_view(job.job_id)
+        return view is not None and all(t.status == "translated" for t in view.tasks.values())
+
+    await run_until(StageRunner(stage, store, bus, FAST), translated)
+    assert len(stage.batches) == 1 and sorted(stage.calls) == ["de", "fr"]
