@@ -11,6 +11,7 @@ from libs.config.settings import Settings
 from libs.events.runner import RunnerConfig, StageRunner
 from libs.events.stage import Stage
 from libs.runtime.connections import Connections, connect
+from libs.runtime.heap import settle_heap
 from libs.storage.scratch import use_scratch_root
 
 log = structlog.get_logger()
@@ -48,6 +49,7 @@ async def serve_stage(
     conns = await connect(settings)
     stage = build(settings, conns)
     runner = StageRunner(stage, conns.store, conns.bus, runner_config(settings))
+    settle_heap()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, runner.stop.set)

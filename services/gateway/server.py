@@ -7,6 +7,7 @@ import uvicorn
 from libs.config.settings import Settings
 from libs.events.relay import run_relay
 from libs.runtime.connections import connect
+from libs.runtime.heap import settle_heap
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 
@@ -23,6 +24,7 @@ async def serve_gateway(settings: Settings) -> None:
         access_log=False,
     )
     server = uvicorn.Server(config)
+    settle_heap()
     stop = asyncio.Event()
     relay = asyncio.create_task(
         run_relay(conns.store, conns.bus, stop, settings.relay_interval_s, settings.relay_grace_s)
