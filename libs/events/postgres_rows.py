@@ -4,6 +4,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic_core import to_json
+
 from libs.events.envelope import RecordedEvent
 from libs.events.upcasting import decode_payload
 
@@ -29,30 +31,39 @@ def row_to_event(row: Mapping[str, Any]) -> RecordedEvent:
     )
 
 
-def events_to_columns(events: Sequence[RecordedEvent]) -> list[list[Any]]:
-    """Column arrays for one `INSERT ... SELECT FROM unnest(...)` of many events."""
-    return [
-        [e.position for e in events],
-        [e.event_id for e in events],
-        [e.job_id for e in events],
-        [e.seq for e in events],
-        [e.payload.type for e in events],
-        [e.payload.version for e in events],
-        [e.payload.model_dump_json() for e in events],
-        [e.causation_id for e in events],
-        [e.correlation_id for e in events],
-        [e.user_id for e in events],
-        [e.occurred_at for e in events],
-        [e.recorded_at for e in events],
-    ]
+def events_document(events: Sequence[RecordedEvent]) -> str:
+    """The events as one JSON array for `INSERT_EVENTS` (serialised in one pass, in Rust)."""
+    return to_json(
+        [
+            {
+                "position": e.position,
+                "event_id": e.event_id,
+                "job_id": e.job_id,
+                "seq": e.seq,
+                "type": e.payload.type,
+                "schema_version": e.payload.version,
+                "payload": e.payload,
+                "causation_id": e.causation_id,
+                "correlation_id": e.correlation_id,
+                "user_id": e.user_id,
+                "occurred_at": e.occurred_at,
+                "recorded_at": e.recorded_at,
+            }
+            for e in events
+        ]
+    ).decode()
 
 
+# A batch goes in as one jsonb document rather than an array per column: asyncpg checks
+# every array element against `collections.abc` ABCs in Python (~1.5 us each, hundreds per
+# batch), while one document is one string to send and PostgreSQL parses it in C.
 INSERT_EVENTS = f"""
 WITH inserted AS (
     INSERT INTO job_events ({EVENT_COLUMNS})
-    SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[],
-                         $7::jsonb[], $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[],
-                         $12::timestamptz[])
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+        position bigint, event_id uuid, job_id uuid, seq int, type text, schema_version int,
+        payload jsonb, causation_id uuid, correlation_id uuid, user_id uuid,
+        occurred_at timestamptz, recorded_at timestamptz)
     RETURNING position
 )
 INSERT INTO outbox (position) SELECT position FROM inserted

@@ -10,7 +10,7 @@ import asyncpg
 from libs.events.commit import Commit, ConcurrencyError, HandledKey, plan_commits
 from libs.events.envelope import RecordedEvent, utcnow
 from libs.events.job_view import JobView
-from libs.events.postgres_rows import EVENT_COLUMNS, INSERT_EVENTS, events_to_columns, row_to_event
+from libs.events.postgres_rows import EVENT_COLUMNS, INSERT_EVENTS, events_document, row_to_event
 from libs.events.store import EventStore
 from libs.events.view_changes import changes_of
 from libs.events.view_rows import write_views
@@ -60,7 +60,7 @@ class PostgresEventStore(EventStore):
             plan = plan_commits(commits, views, duplicate, itertools.count(top + 1), utcnow())
             if plan.records:
                 try:
-                    await conn.execute(INSERT_EVENTS, *events_to_columns(plan.records))
+                    await conn.execute(INSERT_EVENTS, events_document(plan.records))
                 except asyncpg.UniqueViolationError as exc:
                     # Two writers opened the same new stream at once (no row to lock yet).
                     if exc.constraint_name != "job_events_stream_seq":
