@@ -16,6 +16,16 @@ from libs.storage.blob_store import BlobStore, StoredObject
 CHUNK = 1 << 20
 # Names of in-progress files: unique per process without a syscall (uuid4 reads urandom).
 _parts = itertools.count()
+_pid = os.getpid()
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 class InvalidKey(ValueError):
@@ -55,22 +65,30 @@ class LocalBlobStore(BlobStore):
 
     def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         dest = self._fspath(key)
-        digest = hashlib.sha256()
-        size = 0
-        with open(source, "rb") as f:
-            while chunk := f.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
+        size, sha256 = _digest(os.fspath(source))
         try:
             _replace_making_dirs(os.fspath(source), dest)
         except OSError as exc:
             if exc.errno != errno.EXDEV:  # another filesystem: copy it instead
                 raise
             return super().move_file(key, source, content_type)
-        return BlobRef(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
+        return BlobRef(key=key, size=size, sha256=sha256, content_type=content_type)
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
-        self._write_atomically(self._fspath(key), lambda out: out.write(data))
+        dest = self._fspath(key)
+        tmp, fd = _create_part(os.path.dirname(dest))
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
         return BlobRef(
             key=key,
             size=len(data),
@@ -80,9 +98,9 @@ class LocalBlobStore(BlobStore):
 
     def _write_atomically(self, dest: str, write: Callable[[BinaryIO], object]) -> None:
         # Write beside the destination, then rename: readers see all of it or none of it.
-        tmp, out = _create_part(os.path.dirname(dest))
+        tmp, fd = _create_part(os.path.dirname(dest))
         try:
-            with out:
+            with open(fd, "wb") as out:
                 write(out)
             os.replace(tmp, dest)
         except BaseException:
@@ -93,10 +111,18 @@ class LocalBlobStore(BlobStore):
     def read_bytes(self, key: str) -> bytes:
         path = self._fspath(key)
         try:
-            with open(path, "rb") as f:
-                return f.read()
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise KeyError(key) from None
+        try:
+            chunks = []
+            while chunk := os.read(fd, CHUNK):
+                chunks.append(chunk)
+        except IsADirectoryError:
+            raise KeyError(key) from None
+        finally:
+            os.close(fd)
+        return b"".join(chunks)
 
     def local_path(self, key: str) -> Path:
         path = self._fspath(key)
@@ -123,13 +149,14 @@ class LocalBlobStore(BlobStore):
                 yield StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
 
-def _create_part(directory: str) -> tuple[str, BinaryIO]:
-    """A new, exclusively created in-progress file in `directory` (made if missing)."""
+def _create_part(directory: str) -> tuple[str, int]:
+    """A new, exclusively created in-progress file in `directory` (made if missing), as
+    its path and an open descriptor (plain `os` calls: `open()` adds four syscalls)."""
     made = False
     while True:
-        tmp = f"{directory}/.part-{os.getpid()}-{next(_parts)}"
+        tmp = f"{directory}/.part-{_pid}-{next(_parts)}"
         try:
-            return tmp, open(tmp, "xb")
+            return tmp, os.open(tmp, _CREATE, 0o666)
         except FileExistsError:  # left by a dead process that had our pid: next name
             continue
         except FileNotFoundError:
@@ -137,6 +164,20 @@ def _create_part(directory: str) -> tuple[str, BinaryIO]:
                 raise
             os.makedirs(directory, exist_ok=True)
             made = True
+
+
+def _digest(path: str) -> tuple[int, str]:
+    """Size and sha256 of a local file."""
+    digest = hashlib.sha256()
+    size = 0
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        while chunk := os.read(fd, CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return size, digest.hexdigest()
 
 
 def _replace_making_dirs(source: str, dest: str) -> None:

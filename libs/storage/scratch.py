@@ -1,13 +1,16 @@
 """Scratch files for work in progress, in one folder per process (no folder per task)."""
 
+import contextlib
+import itertools
+import os
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 _root: Path | None = None
+_tokens = itertools.count()
 
 
 def use_scratch_root(root: Path | None) -> None:
@@ -27,10 +30,17 @@ def _scratch_dir() -> Path:
 @contextmanager
 def scratch_files(*names: str) -> Iterator[list[Path]]:
     """Unique paths for `names` (e.g. "voice.wav"), removed on exit whatever happened."""
-    token = uuid.uuid4().hex
-    paths = [_scratch_dir() / f"{token}-{name}" for name in names]
+    # The folder is this process's own, so a counter makes names unique (no urandom read).
+    folder = os.fspath(_scratch_dir())
+    token = next(_tokens)
+    paths = [f"{folder}/{token}-{name}" for name in names]
     try:
-        yield paths
+        yield [Path(p) for p in paths]
     finally:
         for path in paths:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):  # moved into the store
+                os.unlink(path)
+
+
+# A forked child gets its own folder: the counter alone would repeat the parent's names.
+os.register_at_fork(after_in_child=_scratch_dir.cache_clear)

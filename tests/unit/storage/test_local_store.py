@@ -29,6 +29,21 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
+def test_missing_objects_and_folders_are_not_objects(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    store.put_bytes("jobs/j/fr/captions.srt", b"1", "application/x-subrip")
+    for key in ("jobs/j/fr/none.srt", "jobs/j/fr", "jobs/j/fr/captions.srt/x"):
+        with pytest.raises(KeyError):
+            store.read_bytes(key)
+        with pytest.raises(KeyError):
+            store.local_path(key)
+
+
+def test_scratch_names_never_repeat() -> None:
+    with scratch_files("a.wav") as [first], scratch_files("a.wav") as [second]:
+        assert first != second and first.parent == second.parent
+
+
 @pytest.mark.parametrize("key", ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b"])
 def test_keys_cannot_escape_the_folder(tmp_path: Path, key: str) -> None:
     with pytest.raises(InvalidKey):
