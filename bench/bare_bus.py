@@ -1,12 +1,13 @@
 """The baseline: bare JetStream with the pipeline's hops and fan-out, no event store."""
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from uuid import uuid4
@@ -19,7 +20,7 @@ from nats.js.errors import NotFoundError
 
 from bench.bare_worker import ROLES
 from bench.load import Completions
-from bench.measure import LoadConfig, Measured, Target, measure
+from bench.measure import Target
 from bench.profiling import sampled
 from bench.report import REPO, progress
 from bench.verify import LogMismatch, expected_types
@@ -56,15 +57,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-async def run_bare(
+@contextlib.asynccontextmanager
+async def bare_target(
     url: str,
     spawn: Callable[[], Workers],
     cpu_trees: dict[str, int],
-    cfg: LoadConfig,
     languages: list[str],
     profile: Path | None = None,
-) -> Measured:
-    """Create the stream, `spawn` the workers, and measure with the pipeline's load phases."""
+) -> AsyncIterator[Target]:
+    """The bare bus as a system under test: creates its stream, then `spawn`s the workers
+    (which may return ones started by an earlier call)."""
     nc = await nats.connect(url, connect_timeout=5)
     js = nc.jetstream(publish_async_max_pending=4000)
     try:
@@ -94,10 +96,10 @@ async def run_bare(
             )
 
         per_job = sum(expected_types(len(languages)).values())
-        seen = [0]
+        seen = [(await js.stream_info(STREAM)).state.messages]  # earlier pairings' jobs
 
         async def count(job_ids: Sequence[str]) -> int:
-            # Phases run one after the other, so the stream's growth is this phase's jobs.
+            # Bursts run one at a time, so the stream's growth is this burst's jobs.
             await asyncio.sleep(0.2)  # let the last dub of a job land next to its completion
             total = (await js.stream_info(STREAM)).state.messages
             grown, seen[0] = total - seen[0], total
@@ -117,7 +119,7 @@ async def run_bare(
             around_burst=lambda: sampled(pids, profile and profile / "bare"),
         )
         progress("bare bus: workers up")
-        return await measure(target, cfg)
+        yield target
     finally:
         await nc.drain()
 

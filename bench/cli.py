@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import functools
 import shutil
 import signal
 import sys
@@ -11,9 +12,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
-from bench.bare_bus import run_bare, start_workers
+from bench.bare_bus import start_workers
 from bench.measure import LoadConfig, Measured
-from bench.pipeline import bench_settings, run_pipeline, start_stages
+from bench.paired import measure_paired
+from bench.pipeline import bench_settings, start_stages
 from bench.replay import ReplayMeasured, run_replay
 from bench.report import REPO, emit, figure, progress
 from bench.servers import nats_pid, postgres_pid, start_nats, start_postgres
@@ -80,34 +82,25 @@ def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> 
     progress(f"pipeline: blobs and scratch files in {files or root / 'state'}")
     settings = bench_settings(root, nats, postgres, files)
     servers = {"nats": nats_pid(nats), "postgres": postgres_pid(postgres)}
+    # The bare bus's workers start once (with its stream) and serve every pairing.
+    spawn = functools.cache(
+        lambda: start_workers(nats.url, settings.fetch_batch, root / "logs", cleanup)
+    )
     variants = {"instant": ("pipeline", False), "null": ("pipeline_backbone", True)}
     chosen = list(variants) if args.handlers == "both" else [args.handlers]
-    results: list[tuple[str, Measured]] = []
+    results: list[tuple[str, Measured, Measured]] = []
     for handlers in chosen:
         name, null = variants[handlers]
         progress(f"{name}: stage handlers '{handlers}'")
         stack = start_stages(settings, cleanup, null=null)
         profile = args.profile / name if args.profile else None
-        results.append(
-            (name, asyncio.run(run_pipeline(settings, stack, servers, cfg, languages, profile)))
+        pipe, bare = asyncio.run(
+            measure_paired(name, settings, stack, servers, spawn, cfg, languages, profile)
         )
+        results.append((name, pipe, bare))
         stack.stop()
-
-    progress("bare bus: starting the workers")
-    url = nats.url
-    batch = settings.fetch_batch
-    bare = asyncio.run(
-        run_bare(
-            url,
-            lambda: start_workers(url, batch, root / "logs", cleanup),
-            {"nats": servers["nats"]},
-            cfg,
-            languages,
-            args.profile,
-        )
-    )
-    for name, measured in results:
-        emit_pipeline(measured, bare, cfg, name, with_baseline_rows=name == results[-1][0])
+    for i, (name, pipe, bare) in enumerate(results):
+        emit_pipeline(pipe, bare, cfg, name, with_baseline_rows=i == 0)
 
 
 def emit_pipeline(

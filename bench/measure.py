@@ -66,39 +66,55 @@ def _ids(n: int) -> list[str]:
     return [str(uuid4()) for _ in range(n)]
 
 
-async def measure(target: Target, cfg: LoadConfig) -> Measured:
-    """Warm up, then burst `cfg.jobs` jobs, then `cfg.rate` jobs/s for `cfg.seconds`."""
+async def measure(targets: Sequence[Target], cfg: LoadConfig) -> list[Measured]:
+    """Warm each target up, then `cfg.bursts` bursts of `cfg.jobs` jobs taking turns (so a
+    pipeline and its baseline meet the same moments of a noisy machine), then `cfg.rate`
+    jobs/s for `cfg.seconds` on each."""
     timeout = 120 + cfg.jobs * 0.5
-    name = target.name
-    if cfg.warmup:
-        warm = _ids(cfg.warmup)
-        await burst(target.submit, warm, cfg.concurrency, target.completions, timeout)
-        await target.count_events(warm)
-        progress(f"{name}: warmed up with {len(warm)} jobs")
-        await asyncio.sleep(1.0)
+    for target in targets:
+        if cfg.warmup:
+            warm = _ids(cfg.warmup)
+            await burst(target.submit, warm, cfg.concurrency, target.completions, timeout)
+            await target.count_events(warm)
+            progress(f"{target.name}: warmed up with {len(warm)} jobs")
+    await asyncio.sleep(1.0)
 
-    runs: list[tuple[float, int]] = []
-    spent_total: dict[str, float] = {}
+    runs: dict[str, list[tuple[float, int]]] = {t.name: [] for t in targets}
+    spent_total: dict[str, dict[str, float]] = {t.name: {} for t in targets}
     for n in range(cfg.bursts):
-        ids = _ids(cfg.jobs)
-        before = cpu.snapshot(target.cpu_trees, target.cpu_single)
-        with target.around_burst() if n == 0 else contextlib.nullcontext():
-            result = await burst(target.submit, ids, cfg.concurrency, target.completions, timeout)
-        spent = cpu.delta(before, cpu.snapshot(target.cpu_trees, target.cpu_single))
-        events = await target.count_events(ids)
-        runs.append((result.wall_s, events))
-        for k, v in spent.items():
-            spent_total[k] = spent_total.get(k, 0.0) + v
-        progress(
-            f"{name}: burst {n + 1}/{cfg.bursts}: {len(ids)} jobs, {events} events in "
-            f"{result.wall_s:.2f} s = {len(ids) / result.wall_s:.1f} jobs/s; CPU s "
-            + _cpu_text(spent)
-        )
-        await asyncio.sleep(1.0)
+        for target in targets:
+            ids = _ids(cfg.jobs)
+            before = cpu.snapshot(target.cpu_trees, target.cpu_single)
+            with target.around_burst() if n == 0 else contextlib.nullcontext():
+                result = await burst(
+                    target.submit, ids, cfg.concurrency, target.completions, timeout
+                )
+            spent = cpu.delta(before, cpu.snapshot(target.cpu_trees, target.cpu_single))
+            events = await target.count_events(ids)
+            runs[target.name].append((result.wall_s, events))
+            totals = spent_total[target.name]
+            for k, v in spent.items():
+                totals[k] = totals.get(k, 0.0) + v
+            progress(
+                f"{target.name}: burst {n + 1}/{cfg.bursts}: {len(ids)} jobs, {events} events"
+                f" in {result.wall_s:.2f} s = {len(ids) / result.wall_s:.1f} jobs/s; CPU s "
+                + _cpu_text(spent)
+            )
+            await asyncio.sleep(1.0)
+    return [await _steady(t, cfg, runs[t.name], spent_total[t.name], timeout) for t in targets]
+
+
+async def _steady(
+    target: Target,
+    cfg: LoadConfig,
+    runs: list[tuple[float, int]],
+    spent_total: dict[str, float],
+    timeout: float,
+) -> Measured:
     # The median burst (by wall time) is the figure; CPU is averaged over every burst.
     wall_s, events = sorted(runs)[len(runs) // 2]
     burst_jobs = cfg.jobs * cfg.bursts
-
+    name = target.name
     steady_ids = _ids(max(1, round(cfg.rate * cfg.seconds)))
     progress(f"{name}: steady {cfg.rate:g} jobs/s for {len(steady_ids) / cfg.rate:.0f} s")
     timed = await steady(

@@ -1,12 +1,13 @@
 """The pipeline benchmark: jobs through every stage process, on real NATS and PostgreSQL."""
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from uuid import UUID
@@ -16,7 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from bench.load import Completions
-from bench.measure import LoadConfig, Measured, Target, measure
+from bench.measure import LoadConfig, Target
 from bench.profiling import sampled
 from bench.report import REPO, progress
 from bench.stems import put_stems
@@ -103,16 +104,18 @@ async def wait_consumers(
                 await asyncio.sleep(0.1)
 
 
-async def run_pipeline(
+@contextlib.asynccontextmanager
+async def pipeline_target(
+    name: str,
     settings: Settings,
     stack: DevStack,
     cpu_trees: dict[str, int],
     cfg: LoadConfig,
     languages: list[str],
     profile: Path | None = None,
-) -> Measured:
-    """Measure the pipeline: submit like the gateway does (group commit), wait for
-    `job.completed` on the bus, then check every job's log."""
+) -> AsyncIterator[Target]:
+    """The pipeline as a system under test: submit like the gateway does (group commit),
+    wait for `job.completed` on the bus, then check every job's log."""
     assert settings.database_url and settings.nats_url
     store = await PostgresEventStore.connect(settings.database_url, max_size=cfg.concurrency)
     bus = await JetStreamBus.connect(
@@ -157,7 +160,7 @@ async def run_pipeline(
         trees.update({name: proc.pid for name, proc in stack.procs.items()})
         stage_pids = {name: proc.pid for name, proc in stack.procs.items()}
         target = Target(
-            "pipeline",
+            name,
             submit,
             done,
             count,
@@ -165,8 +168,8 @@ async def run_pipeline(
             {"bench": os.getpid()},
             around_burst=lambda: sampled(stage_pids, profile and profile / "pipeline"),
         )
-        progress(f"pipeline: stages up ({', '.join(STAGES)}), {len(languages)} languages per job")
-        return await measure(target, cfg)
+        progress(f"{name}: stages up ({', '.join(STAGES)}), {len(languages)} languages per job")
+        yield target
     finally:
         await bus.close()
         await store.close()
