@@ -87,7 +87,7 @@ SELECT (SELECT count(*) FROM jobs_up) + (SELECT count(*) FROM tasks_up)
 """
 
 
-def selected_rows(
+def _selected_rows(
     v: JobView, changes: Mapping[UUID, ViewChanges] | None
 ) -> tuple[list[TaskView], list[ArtifactView]]:
     """The task and artifact rows of a view to write: those `changes` names, or all."""
@@ -99,6 +99,21 @@ def selected_rows(
     return tasks, artifacts
 
 
+def _job_row(v: JobView) -> dict[str, Any]:
+    """The `jobs` row of a view, keyed by column (`view` is the model itself)."""
+    return {
+        "job_id": v.job_id,
+        "user_id": v.user_id,
+        "status": v.status,
+        "version": v.version,
+        "position": v.position,
+        "created_at": v.created_at,
+        "updated_at": v.updated_at,
+        "completed_at": v.completed_at or v.failed_at,
+        "view": v,
+    }
+
+
 def views_document(
     views: Sequence[JobView], changes: Mapping[UUID, ViewChanges] | None = None
 ) -> str:
@@ -107,20 +122,8 @@ def views_document(
     tasks: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
     for v in views:
-        jobs.append(
-            {
-                "job_id": v.job_id,
-                "user_id": v.user_id,
-                "status": v.status,
-                "version": v.version,
-                "position": v.position,
-                "created_at": v.created_at,
-                "updated_at": v.updated_at,
-                "completed_at": v.completed_at or v.failed_at,
-                "view": v,
-            }
-        )
-        picked_tasks, picked_artifacts = selected_rows(v, changes)
+        jobs.append(_job_row(v))
+        picked_tasks, picked_artifacts = _selected_rows(v, changes)
         # A model's fields are its table's columns (a unit test holds them to it).
         tasks.extend({"job_id": v.job_id, **t.__dict__} for t in picked_tasks)
         artifacts.extend({"job_id": v.job_id, **a.__dict__} for a in picked_artifacts)
@@ -129,50 +132,24 @@ def views_document(
 
 def view_columns(views: Sequence[JobView]) -> tuple[list[list[Any]], ...]:
     """Column arrays of whole views for the three tables, in `COLUMNS` order (for COPY)."""
-    jobs: list[list[Any]] = [[] for _ in range(9)]
-    tasks: list[list[Any]] = [[] for _ in range(9)]
-    artifacts: list[list[Any]] = [[] for _ in range(9)]
+    task_fields = COLUMNS["job_tasks"][1:]
+    artifact_fields = COLUMNS["artifacts"][1:]
+    jobs: list[list[Any]] = [[] for _ in COLUMNS["jobs"]]
+    tasks: list[list[Any]] = [[] for _ in COLUMNS["job_tasks"]]
+    artifacts: list[list[Any]] = [[] for _ in COLUMNS["artifacts"]]
     for v in views:
-        row = (
-            v.job_id,
-            v.user_id,
-            v.status,
-            v.version,
-            v.position,
-            v.created_at,
-            v.updated_at,
-            v.completed_at or v.failed_at,
-            v.model_dump_json(),
-        )
-        for col, value in zip(jobs, row, strict=True):
-            col.append(value)
+        row = _job_row(v) | {"view": v.model_dump_json()}
+        for col, name in zip(jobs, COLUMNS["jobs"], strict=True):
+            col.append(row[name])
         for t in v.tasks.values():
-            trow = (
-                v.job_id,
-                t.language,
-                t.status,
-                t.translated_at,
-                t.synthesized_at,
-                t.mixed_at,
-                t.failed_at,
-                t.failure_stage,
-                t.failure_reason,
-            )
-            for col, value in zip(tasks, trow, strict=True):
+            for col, value in zip(
+                tasks, (v.job_id, *(getattr(t, f) for f in task_fields)), strict=True
+            ):
                 col.append(value)
         for a in v.artifacts:
-            arow = (
-                v.job_id,
-                a.key,
-                a.language,
-                a.kind,
-                a.size,
-                a.sha256,
-                a.content_type,
-                a.created_at,
-                a.purged_at,
-            )
-            for col, value in zip(artifacts, arow, strict=True):
+            for col, value in zip(
+                artifacts, (v.job_id, *(getattr(a, f) for f in artifact_fields)), strict=True
+            ):
                 col.append(value)
     return jobs, tasks, artifacts
 

@@ -16,7 +16,7 @@ from libs.events.catalogue import (
     TranslationReady,
 )
 from libs.events.commit import Commit, HandledKey
-from libs.events.envelope import NewEvent
+from libs.events.envelope import NewEvent, RecordedEvent, utcnow
 
 USER = UUID("00000000-0000-4000-8000-000000000001")
 
@@ -99,4 +99,24 @@ def dub(lang: str) -> DubReady:
     kinds = ("mix", "voice", "srt", "vtt", "manifest")
     return DubReady(
         language=lang, artifacts=[Artifact(kind=k, blob=blob(f"{lang}/{k}")) for k in kinds]
+    )
+
+
+def recorded(
+    payload: Payload, job_id: UUID | None = None, position: int = 1, seq: int = 1
+) -> RecordedEvent:
+    """An event as the log would hold it, caused by nothing in particular."""
+    job = job_id or uuid4()
+    now = utcnow()
+    return RecordedEvent(
+        position=position,
+        event_id=uuid4(),
+        job_id=job,
+        seq=seq,
+        payload=payload,
+        correlation_id=job,
+        causation_id=uuid4(),
+        user_id=USER,
+        occurred_at=now,
+        recorded_at=now,
     )

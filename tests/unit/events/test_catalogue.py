@@ -1,16 +1,14 @@
 """The event catalogue, upcasting and the wire format."""
 
 from typing import Any, ClassVar
-from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
 
 from libs.events.catalogue import CATALOGUE, BlobRef, Payload
-from libs.events.envelope import RecordedEvent, utcnow
 from libs.events.upcasting import UPCASTERS, UnknownEventType, decode_payload
 from libs.events.wire import decode, encode, subject_for
-from tests.support.builders import USER, dub, submitted
+from tests.support.builders import dub, recorded, submitted
 
 
 def test_every_type_is_registered_once_with_a_version() -> None:
@@ -27,19 +25,7 @@ def test_payloads_carry_hashes_not_content() -> None:
 
 
 def test_wire_round_trip_keeps_everything() -> None:
-    job = uuid4()
-    event = RecordedEvent(
-        position=7,
-        event_id=uuid4(),
-        job_id=job,
-        seq=3,
-        payload=dub("fr"),
-        correlation_id=job,
-        causation_id=uuid4(),
-        user_id=USER,
-        occurred_at=utcnow(),
-        recorded_at=utcnow(),
-    )
+    event = recorded(dub("fr"), position=7, seq=3)
     assert decode(encode(event)) == event
     assert subject_for("redub", event.type) == "redub.dub.ready"
 
@@ -68,19 +54,7 @@ def test_an_older_version_on_the_wire_is_upcast() -> None:
         version: ClassVar[int] = 2
         language: str
 
-    job = uuid4()
-    old = RecordedEvent(
-        position=1,
-        event_id=uuid4(),
-        job_id=job,
-        seq=1,
-        payload=Relabelled(language="fr"),
-        correlation_id=job,
-        causation_id=None,
-        user_id=None,
-        occurred_at=utcnow(),
-        recorded_at=utcnow(),
-    )
+    old = recorded(Relabelled(language="fr"))
     body = encode(old).replace(b'"schema_version":2', b'"schema_version":1')
     body = body.replace(b'"language"', b'"lang"')
     CATALOGUE["test.relabelled"] = Relabelled

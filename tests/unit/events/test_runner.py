@@ -7,12 +7,12 @@ from uuid import uuid4
 
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady
 from libs.events.commit import Commit
-from libs.events.envelope import RecordedEvent, utcnow
+from libs.events.envelope import RecordedEvent
 from libs.events.memory_bus import MemoryBus
 from libs.events.memory_store import MemoryEventStore
 from libs.events.runner import RunnerConfig, StageRunner
 from libs.events.stage import PermanentError, Stage
-from tests.support.builders import USER, blob, new_job, step, transcript
+from tests.support.builders import blob, new_job, recorded, step, transcript
 
 FAST = RunnerConfig(
     max_deliver=3,
@@ -246,19 +246,7 @@ async def test_one_bad_commit_does_not_hold_back_the_batch() -> None:
     good = await transcribed_job(store, bus, ("fr",))
     # A transcript for a job that does not exist: its stream cannot take a translation.
     ghost_id = uuid4()
-    now = utcnow()
-    ghost_recorded = RecordedEvent(
-        position=999,
-        event_id=uuid4(),
-        job_id=ghost_id,
-        seq=2,
-        payload=transcript(("fr",)),
-        correlation_id=ghost_id,
-        causation_id=None,
-        user_id=USER,
-        occurred_at=now,
-        recorded_at=now,
-    )
+    ghost_recorded = recorded(transcript(("fr",)), ghost_id, position=999, seq=2)
     await bus.publish([ghost_recorded])
     runner = StageRunner(Translate(), store, bus, FAST)
 
