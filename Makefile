@@ -78,7 +78,7 @@ lint: deps
 	$(BIN)/ruff format --check .
 
 typecheck: deps
-	$(BIN)/mypy libs services
+	$(BIN)/mypy libs services redub
 
 fmt: deps
 	$(BIN)/ruff check --fix .

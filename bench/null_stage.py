@@ -25,9 +25,9 @@ from libs.events.catalogue import (
 from libs.events.envelope import RecordedEvent
 from libs.events.stage import Stage
 from libs.observability.logging import configure_logging
-from libs.runtime.connections import Connections
-from libs.runtime.serve_stage import serve_stage
-from services.registry import STAGES
+from redub.registry import STAGES
+from redub.runtime.connections import Connections
+from redub.runtime.serve_stage import serve_stage
 
 KINDS = ("mix", "voice", "srt", "vtt", "manifest")
 

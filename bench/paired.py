@@ -7,7 +7,7 @@ from bench.bare_bus import Workers, bare_target
 from bench.measure import LoadConfig, Measured, measure
 from bench.pipeline import pipeline_target
 from libs.config.settings import Settings
-from libs.runtime.dev_stack import DevStack
+from redub.runtime.dev_stack import DevStack
 
 
 async def measure_paired(

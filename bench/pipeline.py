@@ -29,9 +29,9 @@ from libs.events.envelope import NewEvent
 from libs.events.group_commit import GroupCommitter
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
-from libs.runtime.dev_stack import DevStack
 from libs.servers import EmbeddedNats, EmbeddedPostgres
 from libs.storage.local_store import LocalBlobStore
+from redub.runtime.dev_stack import DevStack
 
 STAGES = ("transcriber", "translator", "synthesizer", "mixer")
 USER = UUID("00000000-0000-4000-8000-0000000be4c4")

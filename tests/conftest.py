@@ -16,8 +16,8 @@ import pytest
 from psycopg import sql
 
 from libs.config.settings import Settings
-from libs.runtime.dev_stack import SERVICES, DevStack
 from libs.servers import EmbeddedNats, EmbeddedPostgres
+from redub.runtime.dev_stack import SERVICES, DevStack
 
 SERVERS_ENV = "REDUB_TEST_SERVERS"
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from libs.transcription.segment import Segment
+from libs.documents.transcript import Segment
 
 
 def to_srt(segments: Sequence[Segment]) -> str:

@@ -3,8 +3,8 @@
 import math
 from pathlib import Path
 
+from libs.documents.transcript import Segment, Transcript
 from libs.media.probe import probe_duration
-from libs.transcription.segment import Segment, Transcript
 
 _SENTENCES = (
     "This is an instant transcript.",

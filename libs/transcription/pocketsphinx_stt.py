@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pocketsphinx
 
+from libs.documents.transcript import Transcript
 from libs.media.pcm import SAMPLE_RATE, decode_to_pcm16
 from libs.transcription.errors import UnsupportedLanguage
-from libs.transcription.segment import Transcript
 from libs.transcription.word_grouping import TimedWord, clean_word, group_words
 
 _SUPPORTED = ("en",)

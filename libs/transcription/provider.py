@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Protocol
 
-from libs.transcription.segment import Transcript
+from libs.documents.transcript import Transcript
 
 
 class SpeechToText(Protocol):

@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from libs.transcription.segment import Segment
+from libs.documents.transcript import Segment
 
 # Pocketsphinx marks alternate pronunciations as "word(2)"; the variant is irrelevant to text.
 _VARIANT_SUFFIX = re.compile(r"\(\d+\)$")

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from libs.documents.speech_index import SpeechIndex
+from libs.documents.transcript import Segment, Transcript
 from libs.events.catalogue import Artifact, DubReady, Payload, SpeechReady
 from libs.events.envelope import RecordedEvent
 from libs.events.job_view import JobView
@@ -16,11 +18,9 @@ from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
-from libs.transcription.segment import Segment, Transcript
 from services.mixer.engine import MixEngine
 from services.mixer.manifest import build_manifest
 from services.mixer.submissions import SubmittedJobs
-from services.synthesizer.speech_index import SpeechIndex
 
 
 class Mixer(Stage):

@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from typing import cast
 
+from libs.documents.speech_index import ClipEntry, SpeechIndex
+from libs.documents.transcript import Transcript
 from libs.events.catalogue import Payload, SpeechReady, TranslationReady, Usage
 from libs.events.envelope import RecordedEvent
 from libs.events.stage import PermanentError, Stage
@@ -12,8 +14,6 @@ from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
 from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.provider import TextToSpeech
-from libs.transcription.segment import Transcript
-from services.synthesizer.speech_index import ClipEntry, SpeechIndex
 
 
 class Synthesizer(Stage):

@@ -3,13 +3,13 @@
 from collections.abc import Sequence
 from typing import cast
 
+from libs.documents.transcript import Transcript
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady, Usage
 from libs.events.envelope import RecordedEvent
 from libs.events.stage import Stage
 from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
-from libs.transcription.segment import Transcript
 from libs.translation.provider import Translator
 
 

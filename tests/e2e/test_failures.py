@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from libs.runtime.dev_stack import DevStack
+from redub.runtime.dev_stack import DevStack
 from tests.support.api import (
     INSTANT,
     SPEAKING,

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from libs.runtime.dev_stack import DevStack
+from redub.runtime.dev_stack import DevStack
 from tests.support.api import (
     INSTANT,
     SPEAKING,
@@ -50,7 +50,7 @@ def test_janitor_purges_blobs_past_retention_and_keeps_the_log(
     assert counts[("deletion.requested", None)] == counts[("artifacts.purged", None)] == 1
     # Nothing else is due: a dry run lists nothing and writes nothing.
     dry = subprocess.run(
-        [sys.executable, "-m", "libs.cli.main", "janitor", "--dry-run"],
+        [sys.executable, "-m", "redub.cli.main", "janitor", "--dry-run"],
         env=stack.env(),
         capture_output=True,
         text=True,

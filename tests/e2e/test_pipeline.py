@@ -5,8 +5,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from libs.media.demo_media import make_demo_stems
-from libs.runtime.dev_stack import DevStack
+from redub.cli.demo_media import make_demo_stems
+from redub.runtime.dev_stack import DevStack
 from tests.support.api import (
     client,
     event_counts,

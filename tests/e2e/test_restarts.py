@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from libs.runtime.dev_stack import DevStack
+from redub.runtime.dev_stack import DevStack
 from tests.support.api import INSTANT, client, event_counts, expected_counts, upload, wait_finished
 from tests.support.media import silent_voice_and_bed
 
@@ -71,7 +71,7 @@ def test_restarting_nats_and_postgres_mid_run_loses_and_doubles_nothing(
     # The views are a pure function of the log: rebuilding them changes nothing.
     live = views(private_servers.database_url)
     replay = subprocess.run(
-        [sys.executable, "-m", "libs.cli.main", "replay"],
+        [sys.executable, "-m", "redub.cli.main", "replay"],
         capture_output=True,
         text=True,
         env={**stack.env()},

@@ -9,7 +9,7 @@ import pytest
 
 from libs.auth.tokens import mint_token
 from libs.config.settings import Settings
-from libs.runtime.connections import Connections, connect
+from redub.runtime.connections import Connections, connect
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 from tests.support.builders import USER

@@ -1,5 +1,5 @@
+from libs.documents.transcript import Segment
 from libs.media.captions import to_srt, to_webvtt
-from libs.transcription.segment import Segment
 
 SEGMENTS = [
     Segment(index=0, start=1.25, end=3.5, text="Hello there."),

@@ -2,7 +2,7 @@
 
 import gc
 
-from libs.runtime.heap import YOUNG_THRESHOLD, settle_heap
+from redub.runtime.heap import YOUNG_THRESHOLD, settle_heap
 
 
 def test_settled_heap_is_frozen_and_young_collections_are_rarer() -> None:

@@ -4,7 +4,7 @@ import signal
 import threading
 
 from libs.config.settings import Settings
-from libs.runtime.dev_stack import DevStack
+from redub.runtime.dev_stack import DevStack
 
 
 def run_dev(settings: Settings) -> None:

@@ -4,12 +4,8 @@ from collections.abc import Callable
 
 from libs.config.settings import Settings
 from libs.events.stage import Stage
-from libs.runtime.connections import Connections
-from services.janitor import service as janitor
-from services.mixer import service as mixer
-from services.synthesizer import service as synthesizer
-from services.transcriber import service as transcriber
-from services.translator import service as translator
+from redub.runtime.connections import Connections
+from redub.wiring import janitor, mixer, synthesizer, transcriber, translator
 
 StageBuilder = Callable[[Settings, Connections], Stage]
 

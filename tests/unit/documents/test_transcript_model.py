@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from libs.transcription.segment import Segment, Transcript
+from libs.documents.transcript import Segment, Transcript
 
 
 def _transcript() -> Transcript:

@@ -11,8 +11,8 @@ import httpx
 
 from libs.auth.tokens import mint_token
 from libs.config.settings import Settings
-from libs.media.demo_media import make_demo_stems
-from libs.runtime.dev_stack import DevStack
+from redub.cli.demo_media import make_demo_stems
+from redub.runtime.dev_stack import DevStack
 
 DEMO_USER = uuid5(NAMESPACE_URL, "https://redub.invalid/demo-user")
 

@@ -6,8 +6,8 @@ import uvicorn
 
 from libs.config.settings import Settings
 from libs.events.relay import run_relay
-from libs.runtime.connections import connect
-from libs.runtime.heap import settle_heap
+from redub.runtime.connections import connect
+from redub.runtime.heap import settle_heap
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 

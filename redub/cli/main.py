@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, service=getattr(args, "service", args.command))
     if args.command == "dev":
-        from libs.cli.dev import run_dev
+        from redub.cli.dev import run_dev
 
         run_dev(settings)  # signal handling wants the main thread, outside the event loop
         return 0
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _services() -> tuple[str, ...]:
-    from services.registry import SERVICES
+    from redub.registry import SERVICES
 
     return SERVICES
 
@@ -54,16 +54,16 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         case "serve":
             await _serve(args.service, settings)
         case "demo":
-            from libs.cli.demo import run_demo
+            from redub.cli.demo import run_demo
 
             langs = [x.strip() for x in args.languages.split(",") if x.strip()]
             return await run_demo(settings, args.out, langs, args.voice)
         case "replay":
-            from libs.cli.replay_command import run_replay
+            from redub.cli.replay_command import run_replay
 
             await run_replay(settings)
         case "janitor":
-            from libs.cli.janitor_command import run_janitor
+            from redub.cli.janitor_command import run_janitor
 
             await run_janitor(settings, args.dry_run)
         case "token":
@@ -77,13 +77,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _serve(service: str, settings: Settings) -> None:
     if service == "gateway":
-        from services.gateway.server import serve_gateway
+        from redub.wiring.gateway import serve_gateway
 
         await serve_gateway(settings)
         return
-    from libs.runtime.serve_stage import serve_stage
-    from services.janitor.service import sweep_forever
-    from services.registry import STAGES
+    from redub.registry import STAGES
+    from redub.runtime.serve_stage import serve_stage
+    from redub.wiring.janitor import sweep_forever
 
     extras = (sweep_forever,) if service == "janitor" else ()
     await serve_stage(settings, STAGES[service], extras)

@@ -10,9 +10,9 @@ from prometheus_client import start_http_server
 from libs.config.settings import Settings
 from libs.events.runner import RunnerConfig, StageRunner
 from libs.events.stage import Stage
-from libs.runtime.connections import Connections, connect
-from libs.runtime.heap import settle_heap
 from libs.storage.scratch import use_scratch_root
+from redub.runtime.connections import Connections, connect
+from redub.runtime.heap import settle_heap
 
 log = structlog.get_logger()
 Extra = Callable[[Settings, Connections, asyncio.Event], Awaitable[None]]

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from libs.media.demo_media import GAP_S, LEAD_IN_S, TAIL_S, make_demo_stems
 from libs.media.probe import probe_duration
+from redub.cli.demo_media import GAP_S, LEAD_IN_S, TAIL_S, make_demo_stems
 from tests.support.samples import ENGLISH
 
 

@@ -77,7 +77,7 @@ class DevStack:
             env["REDUB_METRICS_PORT"] = str(self.metrics_ports.setdefault(name, free_port()))
         with (logs / f"{name}.log").open("ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "libs.cli.main", "serve", name],
+                [sys.executable, "-m", "redub.cli.main", "serve", name],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -8,7 +8,7 @@ from libs.config.settings import Settings
 from libs.events.envelope import utcnow
 from libs.events.relay import publish_committed
 from libs.events.stage import Stage
-from libs.runtime.connections import Connections
+from redub.runtime.connections import Connections
 from services.janitor.handler import Janitor
 from services.janitor.sweep import sweep
 

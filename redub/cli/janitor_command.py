@@ -3,7 +3,7 @@
 from libs.config.settings import Settings
 from libs.events.envelope import utcnow
 from libs.events.relay import publish_committed
-from libs.runtime.connections import connect
+from redub.runtime.connections import connect
 from services.janitor.sweep import sweep
 
 

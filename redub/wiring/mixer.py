@@ -2,7 +2,7 @@
 
 from libs.config.settings import Settings
 from libs.events.stage import Stage
-from libs.runtime.connections import Connections
+from redub.runtime.connections import Connections
 from services.mixer.engine import FfmpegMixEngine, InstantMixEngine, MixEngine
 from services.mixer.handler import Mixer
 

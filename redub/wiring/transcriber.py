@@ -2,8 +2,8 @@
 
 from libs.config.settings import Settings
 from libs.events.stage import Stage
-from libs.runtime.connections import Connections
-from libs.runtime.providers import speech_to_text
+from redub.runtime.connections import Connections
+from redub.runtime.providers import speech_to_text
 from services.transcriber.handler import Transcriber
 
 

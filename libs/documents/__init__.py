@@ -1,0 +1,1 @@
+"""Documents the stages hand each other through blobs: transcript, translation, speech index."""

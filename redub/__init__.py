@@ -1,0 +1,1 @@
+"""The `redub` command and process wiring: above `services/`, which never import it."""

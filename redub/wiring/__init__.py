@@ -1,0 +1,1 @@
+"""Wires each service to its adapters and providers (one module per service)."""
