@@ -41,6 +41,8 @@ INSTANT_ENV = {
     "REDUB_TTS_PROVIDER": "instant",
     "REDUB_MIXER_ENGINE": "instant",
     "REDUB_LOG_LEVEL": "WARNING",
+    # Instant providers finish in microseconds: each process may work on many at once.
+    "REDUB_CONCURRENCY": "64",
 }
 
 

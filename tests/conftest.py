@@ -176,7 +176,6 @@ def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
             "REDUB_BACKOFF_MAX_S": "1",
             "REDUB_RELAY_INTERVAL_S": "0.2",
             "REDUB_RELAY_GRACE_S": "0.5",
-            "REDUB_FETCH_BATCH": "16",
         }
         stack = DevStack(settings, services=services, extra_env={**fast, **env})
         stacks.append(stack)

@@ -31,14 +31,8 @@ class Settings(BaseSettings):
     subject_prefix: str = "redub"
     duplicate_window_s: float = 120.0
 
-    # Stage runner.
-    max_deliver: int = 5
-    ack_wait_s: float = 30.0
-    backoff_base_s: float = 1.0
-    backoff_max_s: float = 30.0
-    fetch_batch: int = 64
-    concurrency: int = 8
-    handler_timeout_s: float = 900.0
+    # Stage runner limits are per stage (libs/config/runner_overrides.py); the outbox relay
+    # runs in every process.
     relay_interval_s: float = 1.0
     relay_grace_s: float = 2.0
 

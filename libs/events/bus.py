@@ -27,6 +27,10 @@ class Delivery(Protocol):
         """Reset the ack wait: the work is still going."""
         ...
 
+    async def term(self) -> None:
+        """Settle a message that can never be handled (not ours, malformed): no redelivery."""
+        ...
+
 
 class Subscription(Protocol):
     """A durable consumer's share of messages; replicas share one consumer."""

@@ -56,6 +56,16 @@ class Artifact(BaseModel):
     blob: BlobRef
 
 
+class JobBrief(BaseModel):
+    """What later stages need of the submission (fixed at submission, so it travels forward
+    in each stage's event and no stage reads the job's view)."""
+
+    model_config = ConfigDict(frozen=True)
+    job_id: UUID
+    source_language: str
+    background: Stem
+
+
 class JobSubmitted(Payload):
     type: ClassVar[str] = "job.submitted"
     user_id: UUID | None
@@ -67,6 +77,7 @@ class JobSubmitted(Payload):
 
 
 class TranscriptReady(Payload):
+    version: ClassVar[int] = 2
     type: ClassVar[str] = "transcript.ready"
     transcript: BlobRef
     segments: int = Field(ge=0)
@@ -74,18 +85,24 @@ class TranscriptReady(Payload):
     target_languages: list[str]
     provider: str
     usage: Usage | None = None
+    # Version 2: the submission's facts travel forward (None on version-1 events).
+    brief: JobBrief | None = None
 
 
 class TranslationReady(Payload):
+    version: ClassVar[int] = 2
     type: ClassVar[str] = "translation.ready"
     language: str
     translation: BlobRef
     segments: int = Field(ge=0)
     provider: str
     usage: Usage | None = None
+    # Version 2: the submission's facts travel forward (None on version-1 events).
+    brief: JobBrief | None = None
 
 
 class SpeechReady(Payload):
+    version: ClassVar[int] = 2
     type: ClassVar[str] = "speech.ready"
     language: str
     speech: BlobRef
@@ -93,6 +110,8 @@ class SpeechReady(Payload):
     duration_s: float = Field(ge=0)
     provider: str
     usage: Usage | None = None
+    # Version 2: the submission's facts travel forward (None on version-1 events).
+    brief: JobBrief | None = None
 
 
 class DubReady(Payload):

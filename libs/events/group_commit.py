@@ -8,6 +8,7 @@ import structlog
 from libs.events.bus import Bus
 from libs.events.commit import Commit
 from libs.events.envelope import RecordedEvent
+from libs.events.outage import is_outage
 from libs.events.relay import publish_committed
 from libs.events.store import EventStore
 
@@ -65,8 +66,8 @@ class GroupCommitter:
         try:
             return list(await self.store.append(commits))
         except Exception as exc:
-            if len(commits) == 1:
-                return [exc]
+            if len(commits) == 1 or is_outage(exc):
+                return [exc] * len(commits)
             # One commit's error (a stale version, a race on a new stream) would fail the
             # whole transaction: retry them one by one so it fails only its own caller.
             log.info("group commit split after error", error=repr(exc), commits=len(commits))

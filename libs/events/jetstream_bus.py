@@ -1,7 +1,6 @@
 """The bus on NATS JetStream: one file-backed stream, durable pull consumers."""
 
 import asyncio
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,9 +13,11 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
+from libs.events.advisory import parse_advisory
 from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
 from libs.events.envelope import RecordedEvent
 from libs.events.wire import decode, encode, subject_for
+from libs.observability.metrics import POISON_MESSAGES
 
 ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 log = structlog.get_logger()
@@ -46,12 +47,17 @@ class JetStreamDelivery:
     async def in_progress(self) -> None:
         await self._msg.in_progress()
 
+    async def term(self) -> None:
+        await self._msg.term()
+
 
 class JetStreamSubscription:
     """A pull subscription bound to a durable consumer."""
 
-    def __init__(self, sub: JetStreamContext.PullSubscription) -> None:
+    def __init__(self, sub: JetStreamContext.PullSubscription, consumer: str, prefix: str):
         self._sub = sub
+        self._consumer = consumer
+        self._prefix = prefix
 
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
         try:
@@ -60,9 +66,13 @@ class JetStreamSubscription:
             return []
         out: list[Delivery] = []
         for m in msgs:
-            event = await _decode_or_terminate(m, m.data)
-            if event is not None:
-                out.append(JetStreamDelivery(m, event))
+            event = await _decode_or_terminate(m, m.data, self._consumer)
+            if event is None:
+                continue
+            if m.subject != subject_for(self._prefix, event.type):
+                await _terminate(m, self._consumer, "subject_mismatch", f"carries {event.type}")
+                continue
+            out.append(JetStreamDelivery(m, event))
         return out
 
     async def close(self) -> None:
@@ -72,10 +82,17 @@ class JetStreamSubscription:
 class ExhaustedSubscription:
     """Reads MAX_DELIVERIES advisories (kept in a stream) and loads the message each names."""
 
-    def __init__(self, sub: JetStreamContext.PullSubscription, js: JetStreamContext, stream: str):
+    def __init__(
+        self,
+        sub: JetStreamContext.PullSubscription,
+        js: JetStreamContext,
+        stream: str,
+        consumer: str,
+    ):
         self._sub = sub
         self._js = js
         self._stream = stream
+        self._consumer = consumer
 
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
         try:
@@ -84,16 +101,30 @@ class ExhaustedSubscription:
             return []
         out: list[Delivery] = []
         for m in msgs:
-            advisory = json.loads(m.data)
-            try:
-                raw = await self._js.get_msg(self._stream, int(advisory["stream_seq"]))
-            except NotFoundError:
-                await m.ack()  # the message is gone (stream purged): nothing left to fail
-                continue
-            event = await _decode_or_terminate(m, raw.data or b"")
-            if event is not None:
-                out.append(_AdvisoryDelivery(m, event, int(advisory["deliveries"])))
+            delivery = await self._load(m)
+            if delivery is not None:
+                out.append(delivery)
         return out
+
+    async def _load(self, m: Msg) -> Delivery | None:
+        """The exhausted message an advisory names; a malformed or foreign advisory, or one
+        naming a message that is gone, is settled here so it cannot stall the consumer."""
+        advisory = parse_advisory(m.data)
+        if advisory is None:
+            await _terminate(m, self._consumer, "bad_advisory", "not a max-deliveries advisory")
+            return None
+        if advisory.stream != self._stream or advisory.consumer != self._consumer:
+            await _terminate(m, self._consumer, "foreign_advisory", "names another consumer")
+            return None
+        try:
+            raw = await self._js.get_msg(self._stream, advisory.stream_seq)
+        except NotFoundError:
+            await m.ack()  # the message is gone (stream purged): nothing left to fail
+            return None
+        event = await _decode_or_terminate(m, raw.data or b"", self._consumer)
+        if event is None:
+            return None
+        return _AdvisoryDelivery(m, event, advisory.deliveries)
 
     async def close(self) -> None:
         await self._sub.unsubscribe()
@@ -180,7 +211,7 @@ class JetStreamBus(Bus):
         )
         await _ensure_consumer(self.js, self.stream, config)
         sub = await self.js.pull_subscribe_bind(durable=spec.name, stream=self.stream)
-        return JetStreamSubscription(sub)
+        return JetStreamSubscription(sub, spec.name, self.prefix)
 
     async def exhausted(self, spec: ConsumerSpec) -> Subscription:
         stream = f"{self.stream}_ADVISORIES"
@@ -189,22 +220,40 @@ class JetStreamBus(Bus):
             durable_name=name,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=spec.ack_wait_s,
+            # A failure event that cannot be written after this many tries is logged, not
+            # retried forever.
+            max_deliver=20,
             filter_subject=f"{ADVISORY}.{self.stream}.{spec.name}",
         )
         await _ensure_consumer(self.js, stream, config)
         sub = await self.js.pull_subscribe_bind(durable=name, stream=stream)
-        return ExhaustedSubscription(sub, self.js, self.stream)
+        return ExhaustedSubscription(sub, self.js, self.stream, spec.name)
 
 
-async def _decode_or_terminate(msg: Msg, data: bytes) -> RecordedEvent | None:
+async def _decode_or_terminate(msg: Msg, data: bytes, consumer: str) -> RecordedEvent | None:
     """The event in a message; one this build cannot read is terminated, not retried, so it
-    cannot hold back the rest of its batch."""
+    cannot hold back any other message."""
     try:
         return decode(data)
     except Exception as exc:
-        log.error("undecodable message terminated", subject=msg.subject, error=repr(exc))
-        await msg.term()
+        await _terminate(msg, consumer, "undecodable", repr(exc)[:200])
         return None
+
+
+async def _terminate(msg: Msg, consumer: str, kind: str, detail: str) -> None:
+    """Settle a message that can never be handled: logged once, counted, never redelivered."""
+    POISON_MESSAGES.labels(consumer, kind).inc()
+    log.error(
+        "message can never be handled; settled",
+        consumer=consumer,
+        kind=kind,
+        subject=msg.subject,
+        detail=detail,
+    )
+    try:
+        await msg.term()
+    except Exception as exc:  # the bus is down: it comes back and is settled then
+        log.warning("settling a poison message failed", error=repr(exc))
 
 
 def _filter(subjects: list[str]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ class _Pending:
     attempt: int = 0
     due: float = 0.0  # when it may be (re)delivered
     settled: bool = False
+    held: bool = False  # delivered, not yet acked or naked (ack wait not over)
 
 
 @dataclass
@@ -23,6 +24,7 @@ class _Consumer:
     pending: list[_Pending] = field(default_factory=list)
     exhausted: list[_Pending] = field(default_factory=list)
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    terminated: list[RecordedEvent] = field(default_factory=list)
 
 
 class MemoryDelivery:
@@ -45,12 +47,20 @@ class MemoryDelivery:
         if self._exhausted:
             self._consumer.exhausted.remove(self._item)
         self._item.settled = True
+        self._item.held = False
 
     async def nak(self, delay: float) -> None:
+        if self._exhausted:  # back on the advisory list for another look later
+            return
         self._item.due = time.monotonic() + delay
+        self._item.held = False
 
     async def in_progress(self) -> None:
         self._item.due = time.monotonic() + self._consumer.spec.ack_wait_s
+
+    async def term(self) -> None:
+        await self.ack()
+        self._consumer.terminated.append(self._item.event)
 
 
 class _MemorySubscription:
@@ -81,6 +91,7 @@ class _MemorySubscription:
             if item.due <= now and len(out) < batch:
                 item.attempt += 1
                 item.due = now + c.spec.ack_wait_s
+                item.held = True
                 out.append(MemoryDelivery(item, c))
         return out
 
@@ -127,6 +138,26 @@ class MemoryBus(Bus):
             c = self._consumers[spec.name] = _Consumer(spec)
             c.pending.extend(_Pending(e) for e in self._log if e.type in spec.event_types)
         return _MemorySubscription(c)
+
+    def unsettled(self, consumer: str) -> int:
+        """Messages of the consumer not yet acked or terminated."""
+        return sum(not i.settled for i in self._consumers[consumer].pending)
+
+    def in_flight(self, consumer: str) -> int:
+        """Messages delivered and neither settled nor past their ack wait."""
+        c = self._consumers.get(consumer)
+        now = time.monotonic()
+        return sum(i.held and i.due > now for i in c.pending) if c else 0
+
+    def terminated(self, consumer: str) -> list[RecordedEvent]:
+        """Messages the consumer settled as never handleable (`term()`)."""
+        return list(self._consumers[consumer].terminated)
+
+    def inject(self, consumer: str, event: RecordedEvent) -> None:
+        """Put a message on one consumer only, as a forged or misrouted publish would."""
+        c = self._consumers[consumer]
+        c.pending.append(_Pending(event))
+        c.wakeup.set()
 
     async def exhausted(self, spec: ConsumerSpec) -> Subscription:
         await self.subscribe(spec)

@@ -51,6 +51,10 @@ class MemoryEventStore(EventStore):
     async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
         return {k for k in keys if k in self._handled}
 
+    async def committed(self, event_ids: Sequence[UUID]) -> set[UUID]:
+        wanted = set(event_ids)
+        return {e.event_id for e in self._log if e.event_id in wanted}
+
     async def read_stream(self, job_id: UUID) -> list[RecordedEvent]:
         return [e for e in self._log if e.job_id == job_id]
 

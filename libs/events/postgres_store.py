@@ -105,6 +105,14 @@ class PostgresEventStore(EventStore):
         )
         return {HandledKey(r["consumer"], r["key"]) for r in rows}
 
+    async def committed(self, event_ids: Sequence[UUID]) -> set[UUID]:
+        if not event_ids:
+            return set()
+        rows = await self.pool.fetch(
+            "SELECT event_id FROM job_events WHERE event_id = ANY($1::uuid[])", list(event_ids)
+        )
+        return {r[0] for r in rows}
+
     async def read_stream(self, job_id: UUID) -> list[RecordedEvent]:
         rows = await self.pool.fetch(
             f"SELECT {EVENT_COLUMNS} FROM job_events WHERE job_id = $1 ORDER BY seq", job_id

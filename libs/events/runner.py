@@ -1,10 +1,12 @@
-"""The stage runner: consume, handle, append idempotently, publish, then ack."""
+"""The stage runner: take only what free slots can work on; commit and ack each item as
+soon as it is done; keep every fault with the message that caused it."""
 
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from typing import Generic, TypeVar
+from uuid import uuid4
 
 import structlog
 
@@ -12,252 +14,316 @@ from libs.events.backoff import backoff_delay
 from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
 from libs.events.catalogue import Payload, StageFailed
 from libs.events.commit import Commit, HandledKey
-from libs.events.envelope import RecordedEvent, utcnow
+from libs.events.envelope import RecordedEvent
+from libs.events.group_commit import GroupCommitter
 from libs.events.job_view import StreamError
-from libs.events.relay import publish_committed, run_relay
-from libs.events.stage import PermanentError, Stage
+from libs.events.outage import is_outage
+from libs.events.relay import run_relay
+from libs.events.runner_config import RunnerConfig
+from libs.events.stage import P, PermanentError, Stage
 from libs.events.store import EventStore
+from libs.events.work import WorkItem
 from libs.observability.metrics import (
     APPEND_ERRORS,
-    BATCH_SIZE,
     EVENTS_HANDLED,
     HANDLE_SECONDS,
+    IN_FLIGHT,
+    OUTAGE_WAITS,
+    POISON_MESSAGES,
+    REDELIVERIES,
 )
 
+__all__ = ["RunnerConfig", "StageRunner"]
+
 log = structlog.get_logger()
-Processor = Callable[[Sequence[Delivery]], Awaitable[None]]
+T = TypeVar("T")
+# Retrying a call against an unreachable store or bus: from quick to this, doubling.
+OUTAGE_RETRY_MAX_S = 5.0
 
 
-@dataclass(frozen=True, slots=True)
-class RunnerConfig:
-    """Delivery and concurrency limits of one stage process."""
-
-    max_deliver: int = 5
-    ack_wait_s: float = 30.0
-    backoff_base_s: float = 1.0
-    backoff_max_s: float = 30.0
-    fetch_batch: int = 64
-    fetch_timeout_s: float = 1.0
-    concurrency: int = 8
-    handler_timeout_s: float = 900.0
-    relay_interval_s: float = 1.0
-    relay_grace_s: float = 2.0
-    # First deliveries of events younger than this skip the handled pre-check; keep it
-    # below the bus's duplicate window, inside which a republish is dropped by the bus.
-    fresh_s: float = 60.0
-
-
-@dataclass(slots=True)
-class _Item:
-    delivery: Delivery
-    item: str
-    key: HandledKey
-    payloads: Sequence[Payload] | None = None
-    error: BaseException | None = None
-    settled: bool = False
-
-
-class StageRunner:
-    """Runs one stage against a store and a bus until asked to stop (SIGTERM drains)."""
+class StageRunner(Generic[P]):
+    """Runs one stage against a store and a bus until `stop` is set (SIGTERM drains)."""
 
     def __init__(
-        self, stage: Stage, store: EventStore, bus: Bus, config: RunnerConfig | None = None
+        self,
+        stage: Stage[P],
+        store: EventStore,
+        bus: Bus,
+        config: RunnerConfig | None = None,
     ) -> None:
         self.stage = stage
         self.store = store
         self.bus = bus
-        self.config = config or RunnerConfig()
+        self.config = config or stage.runner_defaults
         self.stop = asyncio.Event()
-        self._slots = asyncio.Semaphore(self.config.concurrency)
-        # Label children resolved once: a lookup per item is measurable at thousands/s.
-        self._handle_seconds = HANDLE_SECONDS.labels(stage.name)
-        self._handled_ok = EVENTS_HANDLED.labels(stage.name, "ok")
-        self._handled_failed = EVENTS_HANDLED.labels(stage.name, "failed")
         self.spec = ConsumerSpec(
             name=stage.name,
-            event_types=stage.consumes,
+            event_types=(stage.consumes.type,),
             max_deliver=self.config.max_deliver,
             ack_wait_s=self.config.ack_wait_s,
         )
+        self._committer = GroupCommitter(store, bus)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._freed = asyncio.Event()
+        self._reachable = asyncio.Event()
+        self._reachable.set()
+        name = stage.name
+        self._handle_seconds = HANDLE_SECONDS.labels(name)
+        self._handled_ok = EVENTS_HANDLED.labels(name, "ok")
+        self._handled_failed = EVENTS_HANDLED.labels(name, "failed")
+        self._in_flight = IN_FLIGHT.labels(name)
+
+    @property
+    def busy(self) -> int:
+        """Messages this process is working on now."""
+        return len(self._tasks)
 
     async def run(self) -> None:
-        """Consume until `stop` is set, then finish the batch in hand and return."""
+        """Consume until `stop` is set, let the messages in hand finish, then return."""
         sub = await self.bus.subscribe(self.spec)
         exhausted = await self.bus.exhausted(self.spec)
         c = self.config
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(self._loop(sub, self.process))
-            tg.create_task(self._loop(exhausted, self.process_exhausted))
-            tg.create_task(
-                run_relay(self.store, self.bus, self.stop, c.relay_interval_s, c.relay_grace_s)
-            )
-        await sub.close()
-        await exhausted.close()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._consume(sub))
+                tg.create_task(self._consume_exhausted(exhausted))
+                tg.create_task(
+                    run_relay(self.store, self.bus, self.stop, c.relay_interval_s, c.relay_grace_s)
+                )
+        finally:
+            for s in (sub, exhausted):
+                with contextlib.suppress(Exception):
+                    await s.close()
 
-    async def _loop(self, sub: Subscription, process: Processor) -> None:
+    # -- taking work ---------------------------------------------------------------------
+
+    async def _consume(self, sub: Subscription) -> None:
+        c = self.config
         while not self.stop.is_set():
+            free = c.concurrency - self.busy
+            if free <= 0:
+                self._freed.clear()
+                await self._wait(self._freed)
+                continue
+            if not self._reachable.is_set():  # an outage: hold what we have, take nothing
+                await self._wait(self._reachable)
+                continue
             try:
-                deliveries = await sub.fetch(self.config.fetch_batch, self.config.fetch_timeout_s)
+                # Never more than the free slots: what this process holds, it works on, and
+                # the rest stays with the consumer for an idle replica.
+                deliveries = await sub.fetch(free, c.fetch_timeout_s)
             except Exception as exc:  # bus unreachable: wait and try again
                 log.warning("fetch failed", stage=self.stage.name, error=repr(exc))
-                await asyncio.sleep(0.5)
+                await self._wait(self.stop, 0.5)
                 continue
-            if deliveries:
-                BATCH_SIZE.labels(self.stage.name).observe(len(deliveries))
-                await process(deliveries)
+            for d in deliveries:
+                self._start(d)
+        await self._drain()
 
-    async def process(self, deliveries: Sequence[Delivery]) -> None:
-        """Handle one fetched batch: one transaction, one round of publishes, then acks."""
-        items = self._items(deliveries)
-        await self._skip_handled(items)
-        async with self._heartbeats(deliveries):
-            await self._prepare(items)
-            await asyncio.gather(*(self._handle(i) for i in items if not i.settled))
-        commits: list[tuple[_Item, Commit]] = []
-        for i in items:
-            if i.settled:
-                continue
-            if i.payloads is not None:
-                commits.append((i, self._commit(i, i.payloads)))
-            elif self._final(i):
-                commits.append((i, self._commit(i, [self._failure(i)])))
-        await self._append(commits)
-        await self._settle(deliveries, items)
+    def _start(self, d: Delivery) -> None:
+        task = asyncio.create_task(self.handle_delivery(d))
+        self._tasks.add(task)
+        self._in_flight.inc()
+        task.add_done_callback(self._finished)
 
-    async def process_exhausted(self, deliveries: Sequence[Delivery]) -> None:
-        """Turn messages that ran out of deliveries (crash, timeout) into failure events."""
-        items = self._items(deliveries)
-        await self._skip_handled(items)
-        reason = "gave up: the handler crashed or outran its ack wait on every delivery"
-        commits = [(i, self._commit(i, [self._failure(i, reason)])) for i in items if not i.settled]
-        await self._append(commits)
-        for d in deliveries:
-            if all(i.settled for i in items if i.delivery is d):
-                await d.ack()
+    def _finished(self, task: "asyncio.Task[None]") -> None:
+        self._tasks.discard(task)
+        self._in_flight.dec()
+        self._freed.set()
 
-    def _items(self, deliveries: Sequence[Delivery]) -> list[_Item]:
-        return [
-            _Item(d, item, HandledKey(self.stage.name, f"{d.event.event_id}:{item}"))
-            for d in deliveries
-            for item in self.stage.work_items(d.event)
-        ]
+    async def _drain(self) -> None:
+        if self._tasks:
+            log.info("draining", stage=self.stage.name, messages=len(self._tasks))
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _skip_handled(self, items: list[_Item]) -> None:
-        # A pre-check so a duplicate delivery does not redo the work and rewrite its blobs;
-        # the guarantee itself is the handled row written with the output. Only a message
-        # that could be a duplicate is looked up: a redelivery, or an event older than the
-        # bus's dedup window (a relay's late republish, a replayed consumer). A fresh first
-        # delivery cannot have been handled yet, and skipping it saves a round trip a batch.
-        now = utcnow()
-        suspect = [
-            i
-            for i in items
-            if i.delivery.attempt > 1
-            or (now - i.delivery.event.recorded_at).total_seconds() > self.config.fresh_s
-        ]
-        if not suspect:
-            return
-        try:
-            done = await self.store.handled([i.key for i in suspect])
-        except Exception as exc:
-            log.warning("handled pre-check failed", error=repr(exc))
-            return
-        for i in suspect:
-            i.settled = i.key in done
+    async def _wait(self, event: asyncio.Event, timeout: float = 1.0) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
 
-    async def _prepare(self, items: list[_Item]) -> None:
-        events = list({id(i.delivery): i.delivery.event for i in items if not i.settled}.values())
-        if not events:
-            return
-        try:
-            await self.stage.prepare(events)
-        except Exception as exc:  # the handlers then fetch what they need one by one
-            log.warning("batch preparation failed", stage=self.stage.name, error=repr(exc))
+    # -- one message -----------------------------------------------------------------------
 
-    async def _handle(self, i: _Item) -> None:
-        event = i.delivery.event
+    async def handle_delivery(self, d: Delivery) -> None:
+        """Work on every unhandled item of one message, then ack it (or nak it for a retry)."""
+        event = d.event
         with structlog.contextvars.bound_contextvars(
-            job_id=str(event.job_id), event_id=str(event.event_id), item=i.item
+            stage=self.stage.name, job_id=str(event.job_id), event_id=str(event.event_id)
         ):
-            async with self._slots:
-                started = time.perf_counter()
-                try:
-                    # Heartbeats keep a long handler's message; this bound keeps a hung one
-                    # (a vendor that never answers) from keeping it forever.
-                    async with asyncio.timeout(self.config.handler_timeout_s):
-                        i.payloads = await self.stage.handle(event, i.item)
-                except Exception as exc:
-                    i.error = exc
-                    log.warning(
-                        "handler failed",
-                        stage=self.stage.name,
-                        error=repr(exc),
-                        attempt=i.delivery.attempt,
-                    )
-                finally:
-                    self._handle_seconds.observe(time.perf_counter() - started)
+            try:
+                await self._handle_delivery(d)
+            except Exception as exc:  # a fault of this message only: never the process's
+                log.error("message failed in the runner", error=repr(exc), attempt=d.attempt)
+                await self._settle(d, done=False)
 
-    def _final(self, i: _Item) -> bool:
-        return isinstance(i.error, PermanentError) or i.delivery.attempt >= self.config.max_deliver
+    async def _handle_delivery(self, d: Delivery) -> None:
+        event = d.event
+        payload = self._payload(event)
+        if payload is None:
+            await self._poison(d, "wrong_type", f"{event.type} is not {self.stage.consumes.type}")
+            return
+        try:
+            items = list(dict.fromkeys(self.stage.work_items(payload)))
+        except Exception as exc:
+            await self._poison(d, "bad_payload", repr(exc))
+            return
+        if d.attempt > 1:
+            REDELIVERIES.labels(self.stage.name).inc()
+        keys = {item: self._key(event, item) for item in items}
+        async with self._heartbeats(d):
+            known, done = await self._precheck(event, keys.values())
+            if not known:
+                await self._poison(d, "not_in_log", "no committed event has this id")
+                return
+            todo = [item for item in items if keys[item] not in done]
+            settled = await asyncio.gather(*(self._item(d, payload, i, keys[i]) for i in todo))
+        await self._settle(d, done=all(settled))
 
-    def _commit(self, i: _Item, payloads: Sequence[Payload]) -> Commit:
-        event = i.delivery.event
-        return Commit(event.job_id, [event.caused(p) for p in payloads], handled=i.key)
+    def _payload(self, event: RecordedEvent) -> P | None:
+        payload = event.payload
+        return payload if isinstance(payload, self.stage.consumes) else None
 
-    def _failure(self, i: _Item, reason: str | None = None) -> StageFailed:
+    def _key(self, event: RecordedEvent, item: str) -> HandledKey:
+        return HandledKey(self.stage.name, f"{event.event_id}:{item}")
+
+    async def _precheck(
+        self, event: RecordedEvent, keys: Iterable[HandledKey]
+    ) -> tuple[bool, set[HandledKey]]:
+        """Whether the event is in the log (a message that is not, is not ours), and which
+        items were handled already (so a redelivery does not redo paid work)."""
+        keys = list(keys)
+
+        async def check() -> tuple[bool, set[HandledKey]]:
+            committed = await self.store.committed([event.event_id])
+            return bool(committed), await self.store.handled(keys)
+
+        return await self._through_outage(check)
+
+    async def _item(self, d: Delivery, payload: P, item: str, key: HandledKey) -> bool:
+        """One item: handle, commit. True when settled (done, or failed for good)."""
+        c = self.config
+        work = WorkItem(d.event, item, d.attempt, uuid4().hex[:16])
+        failure: str | None = None
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(item=item, attempt=d.attempt):
+            try:
+                async with asyncio.timeout(c.handler_timeout_s) as deadline:
+                    payloads = list(await self.stage.handle(payload, work))
+            except PermanentError as exc:
+                failure = _reason(exc)
+            except Exception as exc:
+                failure = (
+                    f"the handler did not finish within {c.handler_timeout_s:g} s"
+                    if deadline.expired()
+                    else _reason(exc)
+                )
+                if d.attempt < c.max_deliver:
+                    log.warning("handler failed; will retry", error=failure)
+                    await self._discard(work)
+                    return False
+            finally:
+                self._handle_seconds.observe(time.perf_counter() - started)
+            if failure is not None:
+                await self._discard(work)
+                payloads = [self._failure(payload, item, failure, d.attempt)]
+            return await self._commit_output(d, payload, work, key, payloads, failure)
+
+    async def _commit_output(
+        self,
+        d: Delivery,
+        payload: P,
+        work: WorkItem,
+        key: HandledKey,
+        payloads: Sequence[Payload],
+        failure: str | None,
+    ) -> bool:
+        event = d.event
+        commit = Commit(event.job_id, [event.caused(p) for p in payloads], handled=key)
+        try:
+            result = await self._commit(commit)
+        except Exception as exc:  # not an outage: the log refuses this output as it is
+            APPEND_ERRORS.labels(self.stage.name).inc()
+            await self._discard(work)
+            if isinstance(exc, StreamError):
+                await self._poison(d, "refused_by_stream", repr(exc), settle=False)
+                return True
+            log.error("append refused", error=repr(exc))
+            if failure is not None:
+                return True  # even the failure event was refused: nothing more to try
+            if d.attempt < self.config.max_deliver:
+                return False
+            reason = f"the log refused the output: {_reason(exc)}"
+            failed = [self._failure(payload, work.item, reason, d.attempt)]
+            return await self._commit_output(d, payload, work, key, failed, reason)
+        if result is None:  # another worker's output for this item was committed first
+            await self._discard(work)
+        (self._handled_ok if failure is None else self._handled_failed).inc()
+        return True
+
+    async def _commit(self, commit: Commit) -> list[RecordedEvent] | None:
+        return await self._through_outage(lambda: self._committer.commit(commit))
+
+    def _failure(self, payload: P, item: str, reason: str, attempts: int) -> StageFailed:
         return StageFailed(
             stage=self.stage.name,
-            language=self.stage.language_of(i.delivery.event, i.item),
-            reason=reason or f"{type(i.error).__name__}: {i.error}",
-            attempts=i.delivery.attempt,
+            language=self.stage.language_of(payload, item),
+            reason=reason,
+            attempts=attempts,
         )
 
-    async def _append(self, commits: list[tuple[_Item, Commit]]) -> None:
-        if not commits:
-            return
+    async def _discard(self, work: WorkItem) -> None:
         try:
-            results = await self.store.append([c for _, c in commits])
-        except Exception as exc:
-            APPEND_ERRORS.labels(self.stage.name).inc()
-            log.warning(
-                "append failed", stage=self.stage.name, error=repr(exc), commits=len(commits)
-            )
-            # One bad commit (a bug, a conflict) must not hold back the rest of the batch.
-            if len(commits) > 1:
-                for pair in commits:
-                    await self._append([pair])
-            elif isinstance(exc, StreamError):
-                # The job's stream can never take this (e.g. no such job): retrying cannot
-                # help, so the message is settled rather than redelivered forever.
-                log.error("event dropped: its stream refuses it", error=repr(exc))
-                commits[0][0].settled = True
-            return
-        recorded: list[RecordedEvent] = []
-        for (i, _), result in zip(commits, results, strict=True):
-            i.settled = True
-            (self._handled_ok if i.payloads is not None else self._handled_failed).inc()
-            recorded.extend(result or ())
-        await publish_committed(self.store, self.bus, recorded)
+            await self.stage.discard(work)
+        except Exception as exc:  # leftovers under an attempt's own keys harm nobody
+            log.warning("discarding an attempt's output failed", error=repr(exc))
 
-    async def _settle(self, deliveries: Sequence[Delivery], items: list[_Item]) -> None:
+    async def _settle(self, d: Delivery, done: bool) -> None:
         c = self.config
-        for d in deliveries:
+        try:
+            if done:
+                await d.ack()
+            else:
+                await d.nak(backoff_delay(d.attempt, c.backoff_base_s, c.backoff_max_s))
+        except Exception as exc:  # the ack wait will redeliver; handled rows dedupe
+            log.warning("settle failed", error=repr(exc))
+
+    async def _poison(self, d: Delivery, kind: str, detail: str, settle: bool = True) -> None:
+        """A message that can never be handled: logged once, counted, settled."""
+        POISON_MESSAGES.labels(self.stage.name, kind).inc()
+        log.error(
+            "message can never be handled; settled", kind=kind, type=d.event.type, detail=detail
+        )
+        if settle:
+            with contextlib.suppress(Exception):
+                await d.term()
+
+    async def _through_outage(self, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()`, retried for as long as the store or bus is unreachable: an outage is not
+        the job's fault, so it charges no delivery, and no new work is taken meanwhile."""
+        delay = 0.1
+        while True:
             try:
-                if all(i.settled for i in items if i.delivery is d):
-                    await d.ack()
-                else:
-                    await d.nak(backoff_delay(d.attempt, c.backoff_base_s, c.backoff_max_s))
-            except Exception as exc:  # the ack wait will redeliver; handled rows dedupe
-                log.warning("settle failed", error=repr(exc))
+                result = await call()
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                if self._reachable.is_set():
+                    log.warning("store or bus unreachable; holding work", error=repr(exc))
+                self._reachable.clear()
+                OUTAGE_WAITS.labels(self.stage.name).inc()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, OUTAGE_RETRY_MAX_S)
+                continue
+            if not self._reachable.is_set():
+                log.info("store and bus reachable again")
+                self._reachable.set()
+            return result
 
     @contextlib.asynccontextmanager
-    async def _heartbeats(self, deliveries: Sequence[Delivery]) -> AsyncIterator[None]:
+    async def _heartbeats(self, d: Delivery) -> AsyncIterator[None]:
         async def beat() -> None:
             while True:
                 await asyncio.sleep(self.config.ack_wait_s / 3)
-                for d in deliveries:
-                    with contextlib.suppress(Exception):
-                        await d.in_progress()
+                with contextlib.suppress(Exception):
+                    await d.in_progress()
 
         task = asyncio.create_task(beat())
         try:
@@ -266,3 +332,55 @@ class StageRunner:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    # -- messages that ran out of deliveries -----------------------------------------------
+
+    async def _consume_exhausted(self, sub: Subscription) -> None:
+        while not self.stop.is_set():
+            try:
+                deliveries = await sub.fetch(self.config.concurrency, self.config.fetch_timeout_s)
+            except Exception as exc:
+                log.warning("fetch of exhausted messages failed", error=repr(exc))
+                await self._wait(self.stop, 0.5)
+                continue
+            for d in deliveries:
+                try:
+                    await self.give_up(d)
+                except Exception as exc:  # back after the ack wait; never the process's end
+                    log.error("exhausted message failed in the runner", error=repr(exc))
+                    await self._settle(d, done=False)
+
+    async def give_up(self, d: Delivery) -> None:
+        """A message that ran out of deliveries with no worker finishing it (each crashed or
+        outran its ack wait): a failure event for each item not yet handled."""
+        event = d.event
+        payload = self._payload(event)
+        if payload is None:
+            await self._poison(d, "wrong_type", f"{event.type} is not {self.stage.consumes.type}")
+            return
+        items = list(dict.fromkeys(self.stage.work_items(payload)))
+        keys = {item: self._key(event, item) for item in items}
+        known, done = await self._precheck(event, keys.values())
+        if not known:
+            await self._poison(d, "not_in_log", "no committed event has this id")
+            return
+        reason = (
+            f"gave up after {d.attempt} deliveries: each worker crashed or outran its ack wait"
+            f" of {self.config.ack_wait_s:g} s"
+        )
+        for item in items:
+            if keys[item] in done:
+                continue
+            failed = self._failure(payload, item, reason, max(1, d.attempt))
+            commit = Commit(event.job_id, [event.caused(failed)], handled=keys[item])
+            try:
+                await self._commit(commit)
+            except StreamError as exc:
+                log.error("failure event refused by its stream", error=repr(exc))
+        await d.ack()
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, for a failure event: the error's type and message, bounded."""
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 500 else text[:497] + "..."

@@ -22,6 +22,10 @@ class EventStore(ABC):
         """Which of these keys were handled already (a cheap pre-check before work)."""
 
     @abstractmethod
+    async def committed(self, event_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these events are in the log (a message naming another is not ours)."""
+
+    @abstractmethod
     async def read_stream(self, job_id: UUID) -> list[RecordedEvent]:
         """Every event of one job, in `seq` order."""
 

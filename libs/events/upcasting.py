@@ -11,8 +11,18 @@ from libs.events.catalogue import CATALOGUE, Payload
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
+
+def _no_brief(payload: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 of the stage events did not carry the submission's facts; they stay unknown.
+    return {**payload, "brief": None}
+
+
 # (event type, from version) -> function lifting a payload to version + 1.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("transcript.ready", 1): _no_brief,
+    ("translation.ready", 1): _no_brief,
+    ("speech.ready", 1): _no_brief,
+}
 
 
 class UnknownEventType(LookupError):

@@ -3,12 +3,14 @@
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from prometheus_client import start_http_server
 
+from libs.config.runner_overrides import runner_config
 from libs.config.settings import Settings
-from libs.events.runner import RunnerConfig, StageRunner
+from libs.events.runner import StageRunner
 from libs.events.stage import Stage
 from libs.storage.scratch import use_scratch_root
 from redub.runtime.connections import Connections, connect
@@ -18,24 +20,9 @@ log = structlog.get_logger()
 Extra = Callable[[Settings, Connections, asyncio.Event], Awaitable[None]]
 
 
-def runner_config(settings: Settings) -> RunnerConfig:
-    """Runner limits from settings."""
-    return RunnerConfig(
-        max_deliver=settings.max_deliver,
-        ack_wait_s=settings.ack_wait_s,
-        backoff_base_s=settings.backoff_base_s,
-        backoff_max_s=settings.backoff_max_s,
-        fetch_batch=settings.fetch_batch,
-        concurrency=settings.concurrency,
-        handler_timeout_s=settings.handler_timeout_s,
-        relay_interval_s=settings.relay_interval_s,
-        relay_grace_s=settings.relay_grace_s,
-    )
-
-
 async def serve_stage(
     settings: Settings,
-    build: Callable[[Settings, Connections], Stage],
+    build: Callable[[Settings, Connections], Stage[Any]],
     extras: tuple[Extra, ...] = (),
 ) -> None:
     """Serve until SIGTERM/SIGINT, then finish the batch in hand, drain and exit."""
@@ -48,12 +35,23 @@ async def serve_stage(
     use_scratch_root(settings.scratch_dir)
     conns = await connect(settings)
     stage = build(settings, conns)
-    runner = StageRunner(stage, conns.store, conns.bus, runner_config(settings))
+    config = runner_config(
+        stage.name, stage.runner_defaults, settings.relay_interval_s, settings.relay_grace_s
+    )
+    runner = StageRunner(stage, conns.store, conns.bus, config)
     settle_heap()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, runner.stop.set)
-    log.info("stage started", stage=stage.name, consumes=list(stage.consumes))
+    log.info(
+        "stage started",
+        stage=stage.name,
+        consumes=stage.consumes.type,
+        concurrency=config.concurrency,
+        ack_wait_s=config.ack_wait_s,
+        max_deliver=config.max_deliver,
+        handler_timeout_s=config.handler_timeout_s,
+    )
     try:
         await asyncio.gather(
             runner.run(), *(extra(settings, conns, runner.stop) for extra in extras)

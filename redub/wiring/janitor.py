@@ -7,7 +7,6 @@ import structlog
 from libs.config.settings import Settings
 from libs.events.envelope import utcnow
 from libs.events.relay import publish_committed
-from libs.events.stage import Stage
 from redub.runtime.connections import Connections
 from services.janitor.handler import Janitor
 from services.janitor.sweep import sweep
@@ -15,7 +14,7 @@ from services.janitor.sweep import sweep
 log = structlog.get_logger()
 
 
-def build(settings: Settings, conns: Connections) -> Stage:
+def build(settings: Settings, conns: Connections) -> Janitor:
     """The purge stage."""
     return Janitor(conns.blobs, conns.store)
 

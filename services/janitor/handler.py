@@ -5,30 +5,35 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from libs.events.catalogue import ArtifactsPurged, DeletionRequested, Payload
-from libs.events.envelope import RecordedEvent
+from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.store import EventStore
+from libs.events.work import WorkItem
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import job_prefix
 
 
-class Janitor(Stage):
+class Janitor(Stage[DeletionRequested]):
     """Deletes every object under the job's prefix; the log keeps only keys and sizes."""
 
     name = "janitor"
-    consumes = (DeletionRequested.type,)
+    consumes = DeletionRequested
+    # Deleting a job's objects: quick, and safe to repeat.
+    runner_defaults = RunnerConfig(
+        concurrency=4, ack_wait_s=30.0, max_deliver=10, backoff_base_s=5.0, handler_timeout_s=600.0
+    )
 
     def __init__(self, blobs: BlobStore, store: EventStore) -> None:
         self.blobs = blobs
         self.store = store
 
-    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
-        view = await self.store.load_view(event.job_id)
+    async def handle(self, request: DeletionRequested, work: WorkItem) -> Sequence[Payload]:
+        view = await self.store.load_view(work.job_id)
         if view is None:
-            raise PermanentError(f"job {event.job_id} has no view")
+            raise PermanentError(f"job {work.job_id} has no view")
         # The job's uploaded stems go too: retention covers the user's source audio.
         stems = {b.key: b.size for b in (view.voice.blob, view.background.blob)}
-        purged = await asyncio.to_thread(purge_job_blobs, self.blobs, event.job_id, list(stems))
+        purged = await asyncio.to_thread(purge_job_blobs, self.blobs, work.job_id, list(stems))
         # Known keys and sizes come from the view, so a retry after a partial purge reports
         # what a first attempt would; intermediate files (clips, transcripts) are added.
         known = {a.key: a.size for a in view.artifacts if a.purged_at is None} | stems

@@ -3,15 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from libs.documents.speech_index import SpeechIndex
 from libs.documents.transcript import Segment, Transcript
-from libs.events.catalogue import Artifact, DubReady, Payload, SpeechReady
-from libs.events.envelope import RecordedEvent
-from libs.events.job_view import JobView
+from libs.events.catalogue import Artifact, DubReady, JobBrief, Payload, SpeechReady
+from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
-from libs.events.store import EventStore
+from libs.events.work import WorkItem
 from libs.media.captions import to_srt, to_webvtt
 from libs.media.mixdown import PlacedClip
 from libs.storage.async_blobs import AsyncBlobs
@@ -20,28 +18,29 @@ from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
 from services.mixer.engine import MixEngine
 from services.mixer.manifest import build_manifest
-from services.mixer.submissions import SubmittedJobs
 
 
-class Mixer(Stage):
+class Mixer(Stage[SpeechReady]):
     """Places each clip at its line's start over the background and publishes the outputs."""
 
     name = "mixer"
-    consumes = (SpeechReady.type,)
+    consumes = SpeechReady
+    # Rendering a programme's mix with ffmpeg: CPU-heavy, up to an hour of audio.
+    runner_defaults = RunnerConfig(
+        concurrency=2, ack_wait_s=60.0, max_deliver=4, backoff_base_s=5.0, handler_timeout_s=3600.0
+    )
 
-    def __init__(self, engine: MixEngine, blobs: BlobStore, store: EventStore) -> None:
+    def __init__(self, engine: MixEngine, blobs: BlobStore) -> None:
         self.engine = engine
         self.blobs = AsyncBlobs(blobs)
-        self.jobs = SubmittedJobs(store)
 
-    async def prepare(self, events: Sequence[RecordedEvent]) -> None:
-        await self.jobs.prime(e.job_id for e in events)
-
-    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
-        ready = cast(SpeechReady, event.payload)
-        job = await self.jobs.get(event.job_id)
+    async def handle(self, ready: SpeechReady, work: WorkItem) -> Sequence[Payload]:
+        job = ready.brief
         if job is None:
-            raise PermanentError(f"job {event.job_id} has no view")
+            raise PermanentError(
+                "this speech.ready predates schema version 2 and does not name the"
+                " background stem; submit the job again"
+            )
         inputs = await self._inputs(ready, job)
         with scratch_files("voice.wav", "mix.wav") as [voice_out, mix_out]:
             await self.engine.render(inputs.background, inputs.clips, voice_out, mix_out)
@@ -50,7 +49,7 @@ class Mixer(Stage):
             )
         return [DubReady(language=ready.language, artifacts=artifacts)]
 
-    async def _inputs(self, ready: SpeechReady, job: JobView) -> "MixInputs":
+    async def _inputs(self, ready: SpeechReady, job: JobBrief) -> "MixInputs":
         index = SpeechIndex.model_validate_json(await self.blobs.read_bytes(ready.speech))
         translation = Transcript.from_json(await self.blobs.read_bytes(index.translation))
         clips = [PlacedClip(await self.blobs.local_path(c.blob), c.start) for c in index.clips]
@@ -58,7 +57,7 @@ class Mixer(Stage):
         return MixInputs(background, clips, translation.segments)
 
     async def _publish(
-        self, job: JobView, lang: str, captions: Sequence[Segment], voice: Path, mix: Path
+        self, job: JobBrief, lang: str, captions: Sequence[Segment], voice: Path, mix: Path
     ) -> list[Artifact]:
         def key(name: str) -> str:
             return language_key(job.job_id, lang, name)

@@ -4,12 +4,11 @@ from collections.abc import Sequence
 
 from pydantic_core import to_json
 
-from libs.events.catalogue import Artifact
-from libs.events.job_view import JobView
+from libs.events.catalogue import Artifact, JobBrief
 
 
 def build_manifest(
-    job: JobView, language: str, artifacts: Sequence[Artifact], engine: str
+    job: JobBrief, language: str, artifacts: Sequence[Artifact], engine: str
 ) -> bytes:
     """A JSON document naming each artifact with its size and sha256."""
     doc = {

@@ -1,13 +1,13 @@
 """Synthesizer: `translation.ready` -> one spoken clip per line -> `speech.ready`."""
 
 from collections.abc import Sequence
-from typing import cast
 
 from libs.documents.speech_index import ClipEntry, SpeechIndex
 from libs.documents.transcript import Transcript
 from libs.events.catalogue import Payload, SpeechReady, TranslationReady, Usage
-from libs.events.envelope import RecordedEvent
+from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
+from libs.events.work import WorkItem
 from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
@@ -16,18 +16,21 @@ from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.provider import TextToSpeech
 
 
-class Synthesizer(Stage):
+class Synthesizer(Stage[TranslationReady]):
     """Speaks every translated line; the clips and their index go to storage."""
 
     name = "synthesizer"
-    consumes = (TranslationReady.type,)
+    consumes = TranslationReady
+    # Every line of a language spoken: many vendor calls or CPU-bound espeak runs.
+    runner_defaults = RunnerConfig(
+        concurrency=4, ack_wait_s=30.0, max_deliver=5, backoff_base_s=2.0, handler_timeout_s=1800.0
+    )
 
     def __init__(self, tts: TextToSpeech, blobs: BlobStore) -> None:
         self.tts = tts
         self.blobs = AsyncBlobs(blobs)
 
-    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
-        ready = cast(TranslationReady, event.payload)
+    async def handle(self, ready: TranslationReady, work: WorkItem) -> Sequence[Payload]:
         raw = await self.blobs.read_bytes(ready.translation)
         translation = Transcript.from_json(raw.decode())
         clips: list[ClipEntry] = []
@@ -37,7 +40,7 @@ class Synthesizer(Stage):
                     duration = await self.tts.synthesize(seg.text, ready.language, out)
                 except UnsupportedLanguage as exc:
                     raise PermanentError(str(exc)) from exc
-                key = language_key(event.job_id, ready.language, f"clips/{seg.index:05d}.wav")
+                key = language_key(work.job_id, ready.language, f"clips/{seg.index:05d}.wav")
                 ref = await self.blobs.move_file(key, out, "audio/wav")
             clips.append(
                 ClipEntry(
@@ -46,7 +49,7 @@ class Synthesizer(Stage):
             )
         index = SpeechIndex(language=ready.language, translation=ready.translation, clips=clips)
         ref = await self.blobs.put_bytes(
-            language_key(event.job_id, ready.language, "speech.json"),
+            language_key(work.job_id, ready.language, "speech.json"),
             index.model_dump_json().encode(),
             "application/json",
         )
@@ -57,6 +60,7 @@ class Synthesizer(Stage):
                 clips=len(clips),
                 duration_s=sum(c.duration_s for c in clips),
                 provider=self.tts.name,
+                brief=ready.brief,
                 usage=Usage(
                     vendor=self.tts.name,
                     unit="characters",

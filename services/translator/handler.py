@@ -1,33 +1,37 @@
 """Translator: `transcript.ready` -> one translation per target language -> `translation.ready`."""
 
 from collections.abc import Sequence
-from typing import cast
 
 from libs.documents.transcript import Transcript
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady, Usage
-from libs.events.envelope import RecordedEvent
+from libs.events.runner_config import RunnerConfig
 from libs.events.stage import Stage
+from libs.events.work import WorkItem
 from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
 from libs.translation.provider import Translator
 
 
-class TranslatorStage(Stage):
+class TranslatorStage(Stage[TranscriptReady]):
     """Each target language is its own work item: retried and failed on its own."""
 
     name = "translator"
-    consumes = (TranscriptReady.type,)
+    consumes = TranscriptReady
+    # One request per language to a text service: short, I/O-bound, many at once.
+    runner_defaults = RunnerConfig(
+        concurrency=8, ack_wait_s=30.0, max_deliver=5, backoff_base_s=2.0, handler_timeout_s=300.0
+    )
 
     def __init__(self, translator: Translator, blobs: BlobStore) -> None:
         self.translator = translator
         self.blobs = AsyncBlobs(blobs)
 
-    def work_items(self, event: RecordedEvent) -> Sequence[str]:
-        return cast(TranscriptReady, event.payload).target_languages
+    def work_items(self, payload: TranscriptReady) -> Sequence[str]:
+        return payload.target_languages
 
-    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
-        ready = cast(TranscriptReady, event.payload)
+    async def handle(self, ready: TranscriptReady, work: WorkItem) -> Sequence[Payload]:
+        item = work.item
         raw = await self.blobs.read_bytes(ready.transcript)
         source = Transcript.from_json(raw.decode())
         texts = [s.text for s in source.segments]
@@ -41,7 +45,7 @@ class TranslatorStage(Stage):
             ],
         )
         ref = await self.blobs.put_bytes(
-            language_key(event.job_id, item, "translation.json"),
+            language_key(work.job_id, item, "translation.json"),
             result.to_json().encode(),
             "application/json",
         )
@@ -51,6 +55,7 @@ class TranslatorStage(Stage):
                 translation=ref,
                 segments=len(result.segments),
                 provider=self.translator.name,
+                brief=ready.brief,
                 usage=Usage(
                     vendor=self.translator.name,
                     unit="characters",

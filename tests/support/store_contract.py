@@ -59,6 +59,14 @@ class StoreContract:
         assert sorted(type(r).__name__ for r in results) == ["ConcurrencyError", "list"]
         assert len(await store.read_stream(commit.job_id)) == 1
 
+    async def test_committed_names_only_events_in_the_log(self, store: EventStore) -> None:
+        commit = new_job()
+        [recorded] = await store.append([commit])
+        assert recorded is not None
+        forged = uuid4()
+        assert await store.committed([recorded[0].event_id, forged]) == {recorded[0].event_id}
+        assert await store.committed([]) == set()
+
     async def test_same_causing_event_appends_once(self, store: EventStore) -> None:
         commit = new_job()
         await store.append([commit])

@@ -6,12 +6,13 @@ from dataclasses import replace
 from uuid import uuid4
 
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady
-from libs.events.commit import Commit
+from libs.events.commit import Commit, HandledKey
 from libs.events.envelope import RecordedEvent
 from libs.events.memory_bus import MemoryBus
 from libs.events.memory_store import MemoryEventStore
 from libs.events.runner import RunnerConfig, StageRunner
 from libs.events.stage import PermanentError, Stage
+from libs.events.work import WorkItem
 from tests.support.builders import blob, new_job, recorded, step, transcript
 
 FAST = RunnerConfig(
@@ -25,28 +26,33 @@ FAST = RunnerConfig(
 )
 
 
-class Translate(Stage):
+class Translate(Stage[TranscriptReady]):
     """Translates per language; languages in `fail` raise, `permanent` raise PermanentError."""
 
     name = "translator"
-    consumes = (TranscriptReady.type,)
+    consumes = TranscriptReady
 
     def __init__(self, fail: Sequence[str] = (), permanent: bool = False, fail_times: int = 99):
         self.fail = set(fail)
         self.permanent = permanent
         self.fail_times = fail_times
         self.calls: list[str] = []
+        self.discarded: list[WorkItem] = []
 
-    def work_items(self, event: RecordedEvent) -> Sequence[str]:
-        return event.payload.target_languages  # type: ignore[attr-defined, no-any-return]
+    def work_items(self, payload: TranscriptReady) -> Sequence[str]:
+        return payload.target_languages
 
-    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
+    async def handle(self, payload: TranscriptReady, work: WorkItem) -> Sequence[Payload]:
+        item = work.item
         self.calls.append(item)
         if item in self.fail and self.calls.count(item) <= self.fail_times:
             raise (PermanentError if self.permanent else RuntimeError)(f"cannot do {item}")
         return [
             TranslationReady(language=item, translation=blob(item), segments=1, provider="test")
         ]
+
+    async def discard(self, work: WorkItem) -> None:
+        self.discarded.append(work)
 
 
 class Redelivery:
@@ -66,6 +72,9 @@ class Redelivery:
 
     async def in_progress(self) -> None:
         return None
+
+    async def term(self) -> None:
+        raise AssertionError("a committed event is not poison")
 
 
 async def run_until(runner: StageRunner, predicate: object, timeout: float = 5.0) -> None:
@@ -122,7 +131,7 @@ async def handled_once() -> tuple[MemoryEventStore, MemoryBus, RecordedEvent, li
     runner = StageRunner(Translate(), store, bus, FAST)
     sub = await bus.subscribe(runner.spec)
     [delivery] = await sub.fetch(1, 0.1)
-    await runner.process([delivery])
+    await runner.handle_delivery(delivery)
     return store, bus, delivery.event, await store.read_stream(job.job_id)
 
 
@@ -130,30 +139,52 @@ async def test_redelivered_message_appends_nothing_new() -> None:
     store, bus, event, before = await handled_once()
     # The same message again, as after a lost ack: same causing event, second delivery.
     stage = Translate()
-    await StageRunner(stage, store, bus, FAST).process([Redelivery(event)])
+    redelivered = Redelivery(event)
+    await StageRunner(stage, store, bus, FAST).handle_delivery(redelivered)
     assert await store.read_stream(event.job_id) == before
     assert stage.calls == [], "the handled pre-check skips the work too"
+    assert redelivered.acked
 
 
-async def test_fresh_duplicate_first_delivery_is_redone_but_appends_nothing() -> None:
-    store, bus, event, before = await handled_once()
-    # A young event on its first delivery skips the pre-check (it cannot be a duplicate
-    # but for a republish the bus drops); if it is one anyway, the handled claim holds.
-    stage = Translate()
-    duplicate = Redelivery(event, attempt=1)
-    await StageRunner(stage, store, bus, FAST).process([duplicate])
-    assert sorted(stage.calls) == ["de", "fr"], "no pre-check for a fresh first delivery"
-    assert await store.read_stream(event.job_id) == before
-    assert duplicate.acked
-
-
-async def test_old_first_delivery_is_prechecked() -> None:
+async def test_a_republished_first_delivery_is_prechecked_too() -> None:
     store, bus, event, before = await handled_once()
     stage = Translate()
-    aged = replace(FAST, fresh_s=-1.0)  # every event counts as older than the window
-    await StageRunner(stage, store, bus, aged).process([Redelivery(event, attempt=1)])
-    assert stage.calls == [], "an event older than the window is looked up first"
+    # A relay's late republish arrives as a first delivery: it is looked up all the same.
+    await StageRunner(stage, store, bus, FAST).handle_delivery(Redelivery(event, attempt=1))
+    assert stage.calls == []
     assert await store.read_stream(event.job_id) == before
+
+
+class Racing(Translate):
+    """A worker whose output loses the race: another worker commits the same item first."""
+
+    def __init__(self, store: MemoryEventStore, rival: RecordedEvent) -> None:
+        super().__init__()
+        self.store = store
+        self.rival = rival
+
+    async def handle(self, payload: TranscriptReady, work: WorkItem) -> Sequence[Payload]:
+        out = await super().handle(payload, work)
+        rival = Commit(
+            work.job_id,
+            [self.rival.caused(p) for p in out],
+            handled=HandledKey("translator", f"{self.rival.event_id}:{work.item}"),
+        )
+        await self.store.append([rival])
+        return out
+
+
+async def test_a_worker_that_loses_the_race_discards_its_own_output() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    [event] = [e for e in await store.read_stream(job.job_id) if e.type == "transcript.ready"]
+    stage = Racing(store, event)
+    await StageRunner(stage, store, bus, FAST).handle_delivery(Redelivery(event, attempt=1))
+    stream = await store.read_stream(job.job_id)
+    assert types(stream).count("translation.ready") == 1, "the rival's, not a second one"
+    assert [w.item for w in stage.discarded] == ["fr"], "the loser's blobs are removed"
+    tokens = {w.token for w in stage.discarded}
+    assert len(tokens) == 1 and all(len(t) >= 16 for t in tokens)
 
 
 async def test_transient_failure_is_retried_then_succeeds() -> None:
@@ -222,7 +253,8 @@ async def test_delivery_exhausted_by_crashes_becomes_failure_event() -> None:
 
     await run_until(runner, failed)
     [f] = [e for e in await store.read_stream(job.job_id) if e.type == "stage.failed"]
-    assert "crashed" in f.payload.model_dump()["reason"]
+    reason = f.payload.model_dump()["reason"]
+    assert "crashed" in reason and f"{FAST.max_deliver} deliveries" in reason
 
 
 async def test_relay_publishes_what_a_dead_writer_committed() -> None:
@@ -260,8 +292,8 @@ async def test_one_bad_commit_does_not_hold_back_the_batch() -> None:
 class Hang(Translate):
     """A handler that never answers, like a vendor that hangs."""
 
-    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
-        self.calls.append(item)
+    async def handle(self, payload: TranscriptReady, work: WorkItem) -> Sequence[Payload]:
+        self.calls.append(work.item)
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
 
@@ -279,41 +311,4 @@ async def test_hung_handler_times_out_and_ends_in_a_failure_event() -> None:
     await run_until(StageRunner(stage, store, bus, config), failed)
     assert stage.calls == ["fr"] * FAST.max_deliver
     [f] = [e for e in await store.read_stream(job.job_id) if e.type == "stage.failed"]
-    assert "TimeoutError" in f.payload.model_dump()["reason"]
-
-
-class Prepared(Translate):
-    """Records each batch it is asked to prepare; `broken` makes preparing fail."""
-
-    def __init__(self, broken: bool = False) -> None:
-        super().__init__()
-        self.broken = broken
-        self.batches: list[list[str]] = []
-
-    async def prepare(self, events: Sequence[RecordedEvent]) -> None:
-        self.batches.append([str(e.job_id) for e in events])
-        if self.broken:
-            raise RuntimeError("the shared read failed")
-
-
-async def test_a_batch_is_prepared_once_before_its_items_are_handled() -> None:
-    store, bus = MemoryEventStore(), MemoryBus()
-    jobs = [await transcribed_job(store, bus) for _ in range(3)]
-    stage = Prepared()
-    runner = StageRunner(stage, store, bus, FAST)
-    await runner.process(await (await bus.subscribe(runner.spec)).fetch(10, 0.1))
-    assert stage.batches == [[str(j.job_id) for j in jobs]], "one call, each event once"
-    assert sorted(stage.calls) == ["de", "de", "de", "fr", "fr", "fr"]
-
-
-async def test_a_failed_preparation_only_costs_the_shortcut() -> None:
-    store, bus = MemoryEventStore(), MemoryBus()
-    job = await transcribed_job(store, bus)
-    stage = Prepared(broken=True)
-
-    async def translated() -> bool:
-        view = await store.load_view(job.job_id)
-        return view is not None and all(t.status == "translated" for t in view.tasks.values())
-
-    await run_until(StageRunner(stage, store, bus, FAST), translated)
-    assert len(stage.batches) == 1 and sorted(stage.calls) == ["de", "fr"]
+    assert "did not finish within 0.05 s" in f.payload.model_dump()["reason"]

@@ -1,0 +1,35 @@
+"""Which errors mean "our infrastructure is unreachable" rather than "this message is bad"."""
+
+import asyncpg
+import nats.errors
+import nats.js.errors
+
+# An outage of PostgreSQL or NATS is not a job's fault: work that meets one is held and
+# retried, and no delivery of the job's message is charged for it.
+_OUTAGE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable (ConnectionError is one)
+    TimeoutError,  # a pool acquire or a publish that got no answer
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,  # the connection went away under a query
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.NoServersError,
+    nats.errors.StaleConnectionError,
+    nats.js.errors.ServiceUnavailableError,
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) says a server was unreachable."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _OUTAGE):
+            return True
+        seen.add(id(current))
+        current = current.__cause__
+    return False
