@@ -64,7 +64,7 @@ async def _dub(base: str, secret: str, out: Path, languages: list[str], voice: P
             print("failure:", job.get("failure"), [t for t in job["tasks"].values()])
             return 1
         for artifact in job["artifacts"]:
-            lang, name = artifact["language"], artifact["key"].rsplit("/", 1)[-1]
+            lang, name = artifact["language"], artifact["file"]
             dest = out / lang / name
             dest.parent.mkdir(parents=True, exist_ok=True)
             r = await client.get(f"/v1/jobs/{job['job_id']}/artifacts/{lang}/{artifact['kind']}")

@@ -26,7 +26,8 @@ from services.gateway.errors import (
     unexpected_error_handler,
     validation_error_handler,
 )
-from services.gateway.schemas import JobRequest, UploadOut
+from services.gateway.job_out import job_out
+from services.gateway.schemas import JobOut, JobRequest, UploadOut
 from services.gateway.submission import build_submission, same_submission
 from services.gateway.uploads import get_upload, insert_upload
 
@@ -78,7 +79,12 @@ def create_app(ctx: GatewayContext) -> FastAPI:
             duration_s=duration,
         )
 
-    @app.post("/v1/jobs", status_code=202, response_model=JobView)
+    @app.post(
+        "/v1/jobs",
+        status_code=202,
+        response_model=JobOut,
+        responses={200: {"model": JobOut, "description": "An earlier request's job, sent again"}},
+    )
     async def submit_job(
         body: JobRequest,
         user: User,
@@ -112,19 +118,19 @@ def create_app(ctx: GatewayContext) -> FastAPI:
                     "idempotency_key_reused",
                     "This Idempotency-Key was used for a different job request; use a new key.",
                 )
-            return JSONResponse(existing.model_dump(mode="json"), status_code=200)
+            return JSONResponse(job_out(existing).model_dump(mode="json"), status_code=200)
         view = await ctx.store.load_view(job_id)
         assert view is not None
         return JSONResponse(
-            view.model_dump(mode="json"),
+            job_out(view).model_dump(mode="json"),
             status_code=202,
             headers={"Location": f"/v1/jobs/{job_id}"},
         )
 
-    @app.get("/v1/jobs/{job_id}", response_model=JobView)
-    async def get_job(job_id: UUID, user: User) -> JobView:
+    @app.get("/v1/jobs/{job_id}", response_model=JobOut)
+    async def get_job(job_id: UUID, user: User) -> JobOut:
         """A job's progress: per-language stage timestamps and its artifacts."""
-        return await _own_job(ctx, job_id, user)
+        return job_out(await _own_job(ctx, job_id, user))
 
     @app.get("/v1/jobs/{job_id}/artifacts/{language}/{kind}")
     async def download_artifact(job_id: UUID, language: str, kind: str, user: User) -> Response:
