@@ -30,7 +30,7 @@ PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
 help:
 	@echo "make demo       install everything, start the embedded stack, dub a demo into $(OUT)/"
 	@echo "make test       install everything, then lint, typecheck and the whole test suite"
-	@echo "make bench      pipeline and replay benchmarks (JSON lines)"
+	@echo "make bench      pipeline, mixed-work and replay benchmarks (JSON lines)"
 	@echo "make dev        run the whole system in the foreground (redub dev)"
 	@echo "make deps | lint | typecheck | fmt | clean"
 

@@ -1,4 +1,5 @@
-"""`python -m bench`: the pipeline benchmark with its bare-bus baseline, then the replay one."""
+"""`python -m bench`: the pipeline benchmark with its bare-bus baseline, the mixed-work one
+(replicas under fast and slow work items), then the replay one."""
 
 import argparse
 import asyncio
@@ -14,6 +15,7 @@ from types import FrameType
 
 from bench.bare_bus import start_workers
 from bench.measure import LoadConfig, Measured
+from bench.mixed_work import MixedConfig, emit_mixed, run_mixed
 from bench.paired import measure_paired
 from bench.pipeline import bench_settings, start_stages
 from bench.replay import ReplayMeasured, run_replay
@@ -33,7 +35,7 @@ P50_TARGET_MS = 100.0
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--only", choices=("pipeline", "replay"), help="run one benchmark")
+    p.add_argument("--only", choices=("pipeline", "mixed_work", "replay"), help="run one benchmark")
     p.add_argument("--jobs", type=int, default=300, help="jobs in the throughput burst")
     p.add_argument("--rate", type=float, default=20.0, help="steady load, jobs/s")
     p.add_argument("--seconds", type=float, default=15.0, help="steady load duration")
@@ -66,7 +68,41 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "for object storage; the servers' data stays in --dir); 'none' keeps them in --dir",
     )
     p.add_argument("--keep", action="store_true", help="keep the run's folder (logs, data)")
+    m = p.add_argument_group("mixed_work", "replicas under 10 ms items and 1-in-10 2 s items")
+    m.add_argument("--mixed-jobs", type=int, default=40, help="timed jobs per run")
+    m.add_argument("--mixed-rate", type=float, default=4.0, help="submissions, jobs/s")
+    m.add_argument("--mixed-languages", default="fr,de", help="target languages per job")
+    m.add_argument("--replicas", type=int, default=2, help="processes per stage")
+    m.add_argument("--slow-fraction", type=float, default=0.1, help="share of slow items")
+    m.add_argument("--fast-ms", type=float, default=10.0, help="a fast item's sleep")
+    m.add_argument("--slow-ms", type=float, default=2000.0, help="a slow item's sleep")
+    m.add_argument(
+        "--replica-concurrency",
+        type=int,
+        help="REDUB_CONCURRENCY of each replica (default: this environment's, else the default)",
+    )
+    m.add_argument(
+        "--replica-fetch-batch",
+        type=int,
+        help="REDUB_FETCH_BATCH of each replica (default: this environment's, else the default)",
+    )
+    m.add_argument(
+        "--mixed-timeout",
+        type=float,
+        default=60.0,
+        help="seconds after the last submission before unfinished jobs are reported stuck",
+    )
     return p.parse_args(argv)
+
+
+def files_dir(args: argparse.Namespace, cleanup: ExitStack) -> Path | None:
+    """A fresh folder for the stages' blobs and scratch files under --files-dir, if any."""
+    if args.files_dir is None or str(args.files_dir) == "none":
+        return None
+    files = Path(tempfile.mkdtemp(prefix="redub-bench-files-", dir=args.files_dir))
+    if not args.keep:
+        cleanup.callback(shutil.rmtree, files, ignore_errors=True)
+    return files
 
 
 def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
@@ -76,11 +112,7 @@ def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> 
     progress("pipeline: starting NATS, PostgreSQL and the stage processes")
     nats = start_nats(root, cleanup)
     postgres = start_postgres(root, cleanup, fast=args.pg_fast)
-    files = None
-    if args.files_dir is not None and str(args.files_dir) != "none":
-        files = Path(tempfile.mkdtemp(prefix="redub-bench-files-", dir=args.files_dir))
-        if not args.keep:
-            cleanup.callback(shutil.rmtree, files, ignore_errors=True)
+    files = files_dir(args, cleanup)
     progress(f"pipeline: blobs and scratch files in {files or root / 'state'}")
     settings = bench_settings(root, nats, postgres, files)
     servers = {"nats": nats_pid(nats), "postgres": postgres_pid(postgres)}
@@ -146,6 +178,27 @@ def emit_pipeline(
     )
 
 
+def mixed_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
+    """Two replicas of each stage on fresh servers: a run of fast items, then one with slow."""
+    cfg = MixedConfig(
+        jobs=args.mixed_jobs,
+        rate=args.mixed_rate,
+        languages=tuple(x.strip() for x in args.mixed_languages.split(",") if x.strip()),
+        replicas=args.replicas,
+        slow_fraction=args.slow_fraction,
+        fast_s=args.fast_ms / 1000,
+        slow_s=args.slow_ms / 1000,
+        timeout_s=args.mixed_timeout,
+        concurrency=args.replica_concurrency,
+        fetch_batch=args.replica_fetch_batch,
+    )
+    progress("mixed_work: starting NATS and PostgreSQL")
+    nats = start_nats(root, cleanup)
+    postgres = start_postgres(root, cleanup, fast=args.pg_fast)
+    settings = bench_settings(root, nats, postgres, files_dir(args, cleanup))
+    emit_mixed(run_mixed(settings, root, cfg), cfg, settings)
+
+
 def replay_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
     """A fresh PostgreSQL with a synthetic log; rebuild next to COPY."""
     progress("replay: starting PostgreSQL")
@@ -180,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "pipeline"):
             with ExitStack() as servers:
                 pipeline_bench(args, root / "pipeline", servers)
+        if args.only in (None, "mixed_work"):
+            with ExitStack() as servers:
+                mixed_bench(args, root / "mixed_work", servers)
         if args.only in (None, "replay"):
             with ExitStack() as servers:
                 replay_bench(args, root, servers)

@@ -21,20 +21,33 @@ class Figure:
     unit: str
     baseline: float | None = None
     ratio: float | None = None
+    target: str | None = None
+    """What the figure should be, e.g. "<= 1.5"; printed only when set, like `met`."""
+    met: bool | None = None
 
 
 def figure(
-    bench: str, metric: str, value: float, unit: str, baseline: float | None = None
+    bench: str,
+    metric: str,
+    value: float,
+    unit: str,
+    baseline: float | None = None,
+    target: str | None = None,
+    met: bool | None = None,
 ) -> Figure:
     """A figure rounded for reading; `ratio` is value / baseline when there is a baseline."""
     ratio = round(value / baseline, 4) if baseline else None
     base = round(baseline, 3) if baseline is not None else None
-    return Figure(bench, metric, round(value, 3), unit, base, ratio)
+    return Figure(bench, metric, round(value, 3), unit, base, ratio, target, met)
 
 
 def emit(fig: Figure) -> None:
     """Print one figure as a JSON line and flush, so a partial run still leaves its lines."""
-    sys.stdout.write(json.dumps(asdict(fig)) + "\n")
+    row = asdict(fig)
+    for key in ("target", "met"):
+        if row[key] is None:
+            del row[key]
+    sys.stdout.write(json.dumps(row) + "\n")
     sys.stdout.flush()
 
 
