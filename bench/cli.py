@@ -79,12 +79,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     m.add_argument(
         "--replica-concurrency",
         type=int,
-        help="REDUB_CONCURRENCY of each replica (default: this environment's, else the default)",
-    )
-    m.add_argument(
-        "--replica-fetch-batch",
-        type=int,
-        help="REDUB_FETCH_BATCH of each replica (default: this environment's, else the default)",
+        help="REDUB_CONCURRENCY of each replica (default: each stage's own)",
     )
     m.add_argument(
         "--mixed-timeout",
@@ -190,7 +185,6 @@ def mixed_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> Non
         slow_s=args.slow_ms / 1000,
         timeout_s=args.mixed_timeout,
         concurrency=args.replica_concurrency,
-        fetch_batch=args.replica_fetch_batch,
     )
     progress("mixed_work: starting NATS and PostgreSQL")
     nats = start_nats(root, cleanup)

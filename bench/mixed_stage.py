@@ -12,55 +12,53 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bench.slow_items import is_slow
 from libs.config.settings import Settings, get_settings
 from libs.events.catalogue import Payload
-from libs.events.envelope import RecordedEvent
 from libs.events.stage import Stage
+from libs.events.work import WorkItem
 from libs.observability.logging import configure_logging
 from redub.registry import STAGES
 from redub.runtime.connections import Connections
 from redub.runtime.serve_stage import serve_stage
 
 
-class SleepingStage(Stage):
+class SleepingStage(Stage[Payload]):
     """The real stage (consumer, items, handler, events); each item waits first."""
 
     def __init__(
-        self, real: Stage, fraction: float, fast_s: float, slow_s: float, items: TextIO
+        self, real: Stage[Any], fraction: float, fast_s: float, slow_s: float, items: TextIO
     ) -> None:
         self.real = real
         self.name = real.name  # type: ignore[misc]
-        self.consumes = real.consumes  # type: ignore[misc]
+        self.consumes = real.consumes
+        self.runner_defaults = real.runner_defaults  # type: ignore[misc]
         self.fraction = fraction
         self.fast_s = fast_s
         self.slow_s = slow_s
         self.items = items
 
-    def work_items(self, event: RecordedEvent) -> Sequence[str]:
-        return self.real.work_items(event)
+    def work_items(self, payload: Payload) -> Sequence[str]:
+        return self.real.work_items(payload)
 
-    def language_of(self, event: RecordedEvent, item: str) -> str | None:
-        return self.real.language_of(event, item)
+    def language_of(self, payload: Payload, item: str) -> str | None:
+        return self.real.language_of(payload, item)
 
-    async def prepare(self, events: Sequence[RecordedEvent]) -> None:
-        await self.real.prepare(events)
-
-    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
-        job = str(event.job_id)
-        key = self.real.language_of(event, item) or ""
+    async def handle(self, payload: Payload, work: WorkItem) -> Sequence[Payload]:
+        job = str(work.job_id)
+        key = self.real.language_of(payload, work.item) or ""
         slow = is_slow(job, self.name, key, self.fraction)
         started = time.time()
         await asyncio.sleep(self.slow_s if slow else self.fast_s)
-        payloads = await self.real.handle(event, item)
+        payloads = await self.real.handle(payload, work)
         # job, item, slow?, handler start and end (epoch s); one line per handled item.
         self.items.write(f"{job}\t{key}\t{int(slow)}\t{started:.6f}\t{time.time():.6f}\n")
         return payloads
 
 
-def build(settings: Settings, conns: Connections) -> Stage:
+def build(settings: Settings, conns: Connections) -> Stage[Any]:
     """The sleeping twin of the stage named on the command line."""
     name = sys.argv[1]
     folder = Path(os.environ["BENCH_ITEMS_DIR"])

@@ -64,9 +64,7 @@ class MixedConfig:
     timeout_s: float = 60.0
     """How long to wait for the last jobs after the last submission before calling them stuck."""
     concurrency: int | None = None
-    """REDUB_CONCURRENCY of each replica; None keeps what the environment (or the default) says."""
-    fetch_batch: int | None = None
-    """REDUB_FETCH_BATCH of each replica, likewise."""
+    """REDUB_CONCURRENCY of each replica; None keeps each stage's own default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +111,12 @@ class Replicas:
                 "BENCH_SLOW_FRACTION": str(cfg.slow_fraction if slow else 0.0),
                 "BENCH_FAST_S": str(cfg.fast_s),
                 "BENCH_SLOW_S": str(cfg.slow_s),
-                # What the runner reads; the bench's own environment (or default) unless set.
-                "REDUB_CONCURRENCY": str(cfg.concurrency or settings.concurrency),
-                "REDUB_FETCH_BATCH": str(cfg.fetch_batch or settings.fetch_batch),
             }
         )
+        # The stages' own limits unless set: the instant bench's concurrency does not apply.
+        extra.pop("REDUB_CONCURRENCY", None)
+        if cfg.concurrency:
+            extra["REDUB_CONCURRENCY"] = str(cfg.concurrency)
         self.env = DevStack(settings, services=(), extra_env=extra).env()
 
     def start(self) -> None:
@@ -350,8 +349,7 @@ def run_once(settings: Settings, root: Path, cfg: MixedConfig, label: str, slow:
         cleanup.callback(replicas.stop)
         progress(
             f"{BENCH}: {label}: starting {cfg.replicas} replicas of each stage "
-            f"(REDUB_CONCURRENCY={replicas.env['REDUB_CONCURRENCY']}, "
-            f"REDUB_FETCH_BATCH={replicas.env['REDUB_FETCH_BATCH']})"
+            f"(REDUB_CONCURRENCY={replicas.env.get('REDUB_CONCURRENCY', 'per stage')})"
         )
         replicas.start()
         latencies, slow_per_job, stuck, failed = asyncio.run(
@@ -396,8 +394,7 @@ def run_mixed(settings: Settings, root: Path, cfg: MixedConfig) -> list[RunResul
 def emit_mixed(results: Sequence[RunResult], cfg: MixedConfig, settings: Settings) -> None:
     """Each run's figures; the slow run's fast-job latencies have the first run's as baseline."""
     emit(figure(BENCH, "replicas_per_stage", cfg.replicas, "processes"))
-    emit(figure(BENCH, "replica_concurrency", cfg.concurrency or settings.concurrency, "items"))
-    emit(figure(BENCH, "replica_fetch_batch", cfg.fetch_batch or settings.fetch_batch, "msgs"))
+    emit(figure(BENCH, "replica_concurrency", cfg.concurrency or 0, "items (0: each stage's own)"))
     emit(figure(BENCH, "languages_per_job", len(cfg.languages), "languages"))
     emit(figure(BENCH, "steady_rate", cfg.rate, "jobs/s"))
     per_job = len(job_items(cfg.languages))
