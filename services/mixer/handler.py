@@ -1,6 +1,7 @@
 """Mixer: `speech.ready` -> voice stem, mix, captions and manifest -> `dub.ready`."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -14,7 +15,6 @@ from libs.events.stage import PermanentError, Stage
 from libs.events.store import EventStore
 from libs.media.captions import to_srt, to_webvtt
 from libs.media.mixdown import PlacedClip
-from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
@@ -31,7 +31,7 @@ class Mixer(Stage):
 
     def __init__(self, engine: MixEngine, blobs: BlobStore, store: EventStore) -> None:
         self.engine = engine
-        self.blobs = AsyncBlobs(blobs)
+        self.blobs = blobs
         self.jobs = SubmittedJobs(store)
 
     async def prepare(self, events: Sequence[RecordedEvent]) -> None:
@@ -42,19 +42,23 @@ class Mixer(Stage):
         job = await self.jobs.get(event.job_id)
         if job is None:
             raise PermanentError(f"job {event.job_id} has no view")
-        inputs = await self._inputs(ready, job)
-        with scratch_files("voice.wav", "mix.wav") as [voice_out, mix_out]:
-            await self.engine.render(inputs.background, inputs.clips, voice_out, mix_out)
-            artifacts = await self._publish(
-                job, ready.language, inputs.captions, voice_out, mix_out
-            )
+        async with AsyncExitStack() as local:
+            inputs = await self._inputs(ready, job, local)
+            with scratch_files("voice.wav", "mix.wav") as [voice_out, mix_out]:
+                await self.engine.render(inputs.background, inputs.clips, voice_out, mix_out)
+                artifacts = await self._publish(
+                    job, ready.language, inputs.captions, voice_out, mix_out
+                )
         return [DubReady(language=ready.language, artifacts=artifacts)]
 
-    async def _inputs(self, ready: SpeechReady, job: JobView) -> "MixInputs":
-        index = SpeechIndex.model_validate_json(await self.blobs.read_bytes(ready.speech))
-        translation = Transcript.from_json(await self.blobs.read_bytes(index.translation))
-        clips = [PlacedClip(await self.blobs.local_path(c.blob), c.start) for c in index.clips]
-        background = await self.blobs.local_path(job.background.blob)
+    async def _inputs(self, ready: SpeechReady, job: JobView, local: AsyncExitStack) -> "MixInputs":
+        def open_local(key: str) -> Awaitable[Path]:
+            return local.enter_async_context(self.blobs.open_local(key))
+
+        index = SpeechIndex.model_validate_json(await self.blobs.read_bytes(ready.speech.key))
+        translation = Transcript.from_json(await self.blobs.read_bytes(index.translation.key))
+        clips = [PlacedClip(await open_local(c.blob.key), c.start) for c in index.clips]
+        background = await open_local(job.background.blob.key)
         return MixInputs(background, clips, translation.segments)
 
     async def _publish(

@@ -8,7 +8,6 @@ from libs.documents.transcript import Transcript
 from libs.events.catalogue import Payload, SpeechReady, TranslationReady, Usage
 from libs.events.envelope import RecordedEvent
 from libs.events.stage import PermanentError, Stage
-from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
@@ -24,11 +23,11 @@ class Synthesizer(Stage):
 
     def __init__(self, tts: TextToSpeech, blobs: BlobStore) -> None:
         self.tts = tts
-        self.blobs = AsyncBlobs(blobs)
+        self.blobs = blobs
 
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
         ready = cast(TranslationReady, event.payload)
-        raw = await self.blobs.read_bytes(ready.translation)
+        raw = await self.blobs.read_bytes(ready.translation.key)
         translation = Transcript.from_json(raw.decode())
         clips: list[ClipEntry] = []
         for seg in translation.segments:

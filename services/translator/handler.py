@@ -7,7 +7,6 @@ from libs.documents.transcript import Transcript
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady, Usage
 from libs.events.envelope import RecordedEvent
 from libs.events.stage import Stage
-from libs.storage.async_blobs import AsyncBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import language_key
 from libs.translation.provider import Translator
@@ -21,14 +20,14 @@ class TranslatorStage(Stage):
 
     def __init__(self, translator: Translator, blobs: BlobStore) -> None:
         self.translator = translator
-        self.blobs = AsyncBlobs(blobs)
+        self.blobs = blobs
 
     def work_items(self, event: RecordedEvent) -> Sequence[str]:
         return cast(TranscriptReady, event.payload).target_languages
 
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
         ready = cast(TranscriptReady, event.payload)
-        raw = await self.blobs.read_bytes(ready.transcript)
+        raw = await self.blobs.read_bytes(ready.transcript.key)
         source = Transcript.from_json(raw.decode())
         texts = [s.text for s in source.segments]
         translated = await self.translator.translate(texts, source.language, item)
