@@ -50,7 +50,7 @@ class _Stopped(Exception):
 
 
 class _Work:
-    """A cancellation flag a worker thread polls; `NOW` is never raised (inline work)."""
+    """A cancellation flag the copying code polls between chunks."""
 
     def __init__(self) -> None:
         self.stopped = threading.Event()
@@ -60,7 +60,8 @@ class _Work:
             raise _Stopped
 
 
-NOW = _Work()
+# Work done on the event loop cannot be cancelled halfway: its flag is never raised.
+_INLINE = _Work()
 
 
 class LocalBlobStore(BlobStore):
@@ -87,7 +88,7 @@ class LocalBlobStore(BlobStore):
     async def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         dest, src = self._fspath(key), os.fspath(source)
         if os.stat(src).st_size <= INLINE_BYTES:
-            size, sha256 = _store_rename(src, dest, NOW)
+            size, sha256 = _store_rename(src, dest, _INLINE)
         else:
             size, sha256 = await _off_loop(lambda work: _store_rename(src, dest, work))
         return BlobRef(key=key, size=size, sha256=sha256, content_type=content_type)
@@ -95,7 +96,7 @@ class LocalBlobStore(BlobStore):
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
         dest = self._fspath(key)
         if len(data) <= INLINE_BYTES:
-            sha256 = _store_bytes(data, dest, NOW)
+            sha256 = _store_bytes(data, dest, _INLINE)
         else:
             sha256 = await _off_loop(lambda work: _store_bytes(data, dest, work))
         return BlobRef(key=key, size=len(data), sha256=sha256, content_type=content_type)
