@@ -78,7 +78,7 @@ lint: deps
 	$(BIN)/ruff format --check .
 
 typecheck: deps
-	$(BIN)/mypy libs services redub
+	$(BIN)/mypy libs services redub bench
 
 fmt: deps
 	$(BIN)/ruff check --fix .

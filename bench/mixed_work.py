@@ -38,7 +38,7 @@ from libs.events.envelope import NewEvent
 from libs.events.group_commit import GroupCommitter
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
-from libs.storage.local_store import LocalBlobStore
+from redub.runtime.connections import local_blob_store
 from redub.runtime.dev_stack import DevStack
 
 BENCH = "mixed_work"
@@ -247,7 +247,7 @@ async def drive(
     try:
         await bus.provision()
         await wait_ready(bus.js, settings.stream_name, replicas)
-        voice, background = put_stems(LocalBlobStore(settings.blob_root))
+        voice, background = await put_stems(local_blob_store(settings))
         payload = JobSubmitted(
             user_id=USER,
             source_language="en",

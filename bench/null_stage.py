@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 import sys
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from libs.config.settings import Settings, get_settings
 from libs.events.catalogue import (
@@ -24,6 +24,7 @@ from libs.events.catalogue import (
 )
 from libs.events.envelope import RecordedEvent
 from libs.events.stage import Stage
+from libs.events.work import WorkItem
 from libs.observability.logging import configure_logging
 from redub.registry import STAGES
 from redub.runtime.connections import Connections
@@ -42,19 +43,20 @@ def _ref(event: RecordedEvent, name: str) -> BlobRef:
     )
 
 
-class NullStage(Stage):
+class NullStage(Stage[Payload]):
     """The real stage's consumer, items and event types; no work in between."""
 
-    def __init__(self, real: Stage) -> None:
+    def __init__(self, real: Stage[Any]) -> None:
         self.real = real
         self.name = real.name  # type: ignore[misc]
-        self.consumes = real.consumes  # type: ignore[misc]
+        self.consumes = real.consumes
+        self.runner_defaults = real.runner_defaults  # type: ignore[misc]
 
-    def work_items(self, event: RecordedEvent) -> Sequence[str]:
-        return self.real.work_items(event)
+    def work_items(self, payload: Payload) -> Sequence[str]:
+        return self.real.work_items(payload)
 
-    async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
-        p = event.payload
+    async def handle(self, p: Payload, work: WorkItem) -> Sequence[Payload]:
+        event, item = work.event, work.item
         if isinstance(p, JobSubmitted):
             return [
                 TranscriptReady(
@@ -95,7 +97,7 @@ class NullStage(Stage):
         ]
 
 
-def build(settings: Settings, conns: Connections) -> Stage:
+def build(settings: Settings, conns: Connections) -> Stage[Any]:
     """The null twin of the stage named on the command line."""
     return NullStage(STAGES[sys.argv[1]](settings, conns))
 

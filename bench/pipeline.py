@@ -30,7 +30,7 @@ from libs.events.group_commit import GroupCommitter
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
 from libs.servers import EmbeddedNats, EmbeddedPostgres
-from libs.storage.local_store import LocalBlobStore
+from redub.runtime.connections import local_blob_store
 from redub.runtime.dev_stack import DevStack
 
 STAGES = ("transcriber", "translator", "synthesizer", "mixer")
@@ -126,7 +126,7 @@ async def pipeline_target(
     try:
         await bus.provision()
         await wait_consumers(bus.js, settings.stream_name, stack)
-        voice, background = put_stems(LocalBlobStore(settings.blob_root))
+        voice, background = await put_stems(local_blob_store(settings))
         payload = JobSubmitted(
             user_id=USER,
             source_language="en",

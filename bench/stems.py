@@ -10,13 +10,13 @@ SAMPLE_RATE = 8_000
 DURATION_S = 2.0  # under one 3 s segment of the instant transcript: one line per job
 
 
-def put_stems(blobs: BlobStore) -> tuple[Stem, Stem]:
+async def put_stems(blobs: BlobStore) -> tuple[Stem, Stem]:
     """Store a voice and a background stem once; return them as a job refers to them."""
     stems = []
     for name in ("voice", "background"):
         upload_id = uuid4()
         key = f"uploads/bench/{name}-{upload_id}"
-        ref = blobs.put_bytes(
+        ref = await blobs.put_bytes(
             key, silent_wav(round(DURATION_S * SAMPLE_RATE), SAMPLE_RATE), "audio/wav"
         )
         stems.append(Stem(upload_id=upload_id, blob=ref, duration_s=DURATION_S))

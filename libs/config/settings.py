@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     )
     state_dir: Path = Path(".redub")
     storage_dir: Path | None = None
+    # HMAC key of the local blob store's signed URLs.
+    blob_url_secret: str = "redub-dev-blob-secret-change-me"
     # Work in progress (rendered audio before it is stored); the system's temp folder when
     # unset. Beside the embedded blob store, storing a finished file is a rename.
     scratch_dir: Path | None = None
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
     def blob_root(self) -> Path:
         """Folder of the embedded blob store."""
         return self.storage_dir or self.state_dir / "blobs"
+
+    @property
+    def blob_base_url(self) -> str:
+        """Where the local blob store's signed URLs point (under the gateway)."""
+        return f"{self.gateway_url.rstrip('/')}/v1/blobs"
 
 
 @lru_cache

@@ -1,12 +1,15 @@
-"""The object storage interface: Supabase Storage in production, a folder when embedded."""
+"""The object storage port: Supabase Storage in production, a folder when embedded."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from libs.events.catalogue import BlobRef
+
+HttpMethod = Literal["GET", "PUT"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,35 +22,44 @@ class StoredObject:
 
 
 class BlobStore(ABC):
-    """Put, get and delete whole objects by key."""
+    """Whole objects by key, from coroutines; every key is checked by `check_key`.
+
+    Writes are atomic: a reader sees all of an object or none of it, also when a write
+    fails or is cancelled halfway.
+    """
 
     @abstractmethod
-    def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
-        """Store a local file under `key` (atomically: readers never see half of it)."""
+    async def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
+        """Store a local file under `key`, streaming it (read as it is sent, never whole)."""
 
-    def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
+    async def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         """Store a finished local file under `key` and consume it (a rename where the store
         can, so a rendered hour of audio is not copied again)."""
-        ref = self.put_file(key, source, content_type)
+        ref = await self.put_file(key, source, content_type)
         source.unlink(missing_ok=True)
         return ref
 
     @abstractmethod
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
+    async def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
         """Store bytes under `key`."""
 
     @abstractmethod
-    def read_bytes(self, key: str) -> bytes:
-        """The object's content; `KeyError` if absent."""
+    async def read_bytes(self, key: str) -> bytes:
+        """A small object's content (documents such as a transcript); `KeyError` if absent."""
 
     @abstractmethod
-    def local_path(self, key: str) -> Path:
-        """A local file with the object's content (fetched if the store is remote)."""
+    def open_local(self, key: str) -> AbstractAsyncContextManager[Path]:
+        """A local file with the object's content for the `async with` block; read it, never
+        write it. A remote store downloads a copy and removes it on exit. `KeyError` if absent."""
 
     @abstractmethod
-    def delete(self, key: str) -> int:
+    async def delete(self, key: str) -> int:
         """Remove the object; returns the bytes freed (0 if it was not there)."""
 
     @abstractmethod
-    def list(self, prefix: str = "") -> Iterator[StoredObject]:
-        """Objects whose key starts with `prefix`."""
+    async def list(self, prefix: str = "") -> list[StoredObject]:
+        """Objects whose key starts with `prefix`, sorted by key."""
+
+    @abstractmethod
+    async def signed_url(self, key: str, expires_in_s: int, method: HttpMethod = "GET") -> str:
+        """A URL that lets its holder `method` the object for `expires_in_s` seconds."""

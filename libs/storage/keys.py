@@ -21,3 +21,9 @@ def transcript_key(job_id: UUID) -> str:
 def language_key(job_id: UUID, language: str, name: str) -> str:
     """An object of one target language."""
     return f"{job_prefix(job_id)}{language}/{name}"
+
+
+def attempt_prefix(job_id: UUID, stage: str, token: str) -> str:
+    """Every object one attempt of one stage's work item writes: keys no other attempt uses,
+    so a duplicate or late worker never rewrites a blob a committed event names."""
+    return f"{job_prefix(job_id)}{stage}/{token}/"

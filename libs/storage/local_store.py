@@ -1,23 +1,40 @@
 """The embedded blob store: a local folder, written atomically, hashed on the way in."""
 
+import asyncio
 import contextlib
 import errno
 import hashlib
 import itertools
 import os
-from collections.abc import Callable, Iterator
+import stat
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TypeVar
 
 from libs.events.catalogue import BlobRef
-from libs.storage.blob_store import BlobStore, StoredObject
+from libs.storage.blob_store import BlobStore, HttpMethod, StoredObject
+from libs.storage.signed_urls import sign
+from libs.storage.valid_keys import check_key, check_prefix
 
+# Objects up to this size are read, written and hashed on the event loop: for them a hop to
+# a worker thread and back (two thread switches and a wake-up of the loop) costs more than
+# the file work. Larger ones go to a thread, so a slow disk cannot stall heartbeats and the
+# other handlers of the process.
+INLINE_BYTES = 256 * 1024
 CHUNK = 1 << 20
+# Stored files are read-only: `open_local` hands out the file itself, and a blob named by a
+# committed event is never rewritten in place (replacing it is a rename, which the mode
+# does not prevent).
+_MODE = 0o444
+_PART = ".part-"
 # Names of in-progress files: unique per process without a syscall (uuid4 reads urandom).
 _parts = itertools.count()
 _pid = os.getpid()
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+T = TypeVar("T")
 
 
 def _forked() -> None:
@@ -28,125 +45,217 @@ def _forked() -> None:
 os.register_at_fork(after_in_child=_forked)
 
 
-class InvalidKey(ValueError):
-    """A key that would escape the store's folder."""
+class _Stopped(Exception):
+    """The coroutine that asked for the write was cancelled: do not publish it."""
+
+
+class _Work:
+    """A cancellation flag the copying code polls between chunks."""
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+
+    def check(self) -> None:
+        if self.stopped.is_set():
+            raise _Stopped
+
+
+# Work done on the event loop cannot be cancelled halfway: its flag is never raised.
+_INLINE = _Work()
 
 
 class LocalBlobStore(BlobStore):
-    """Objects are files under `root`; keys are relative paths."""
+    """Objects are files under `root`; keys are relative paths; URLs are signed with
+    `secret` and point under `base_url` (see `libs.storage.signed_urls.verify`)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, secret: bytes, base_url: str) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.secret = secret
+        self.base_url = base_url
         # Plain strings on the hot paths: pathlib's parsing costs more than the syscalls
         # when the objects are small.
         self._root = str(self.root)
 
     def _fspath(self, key: str) -> str:
-        # Lexical check (no filesystem calls): keys are relative, with no "..", ".", or "//".
-        if not key or key[0] == "/" or any(p in ("", ".", "..") for p in key.split("/")):
-            raise InvalidKey(f"invalid object key {key!r}")
-        return f"{self._root}/{key}"
+        return f"{self._root}/{check_key(key)}"
 
-    def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
-        digest = hashlib.sha256()
-        size = 0
-
-        def copy(out: BinaryIO) -> None:
-            nonlocal size
-            with open(source, "rb") as f:
-                while chunk := f.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-
-        self._write_atomically(self._fspath(key), copy)
-        return BlobRef(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
-
-    def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
-        dest = self._fspath(key)
-        size, sha256 = _digest(os.fspath(source))
-        try:
-            _replace_making_dirs(os.fspath(source), dest)
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:  # another filesystem: copy it instead
-                raise
-            return super().move_file(key, source, content_type)
+    async def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
+        dest, src = self._fspath(key), os.fspath(source)
+        size, sha256 = await _off_loop(lambda work: _store_copy(src, dest, work))
         return BlobRef(key=key, size=size, sha256=sha256, content_type=content_type)
 
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
+    async def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
+        dest, src = self._fspath(key), os.fspath(source)
+        if os.stat(src).st_size <= INLINE_BYTES:
+            size, sha256 = _store_rename(src, dest, _INLINE)
+        else:
+            size, sha256 = await _off_loop(lambda work: _store_rename(src, dest, work))
+        return BlobRef(key=key, size=size, sha256=sha256, content_type=content_type)
+
+    async def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
         dest = self._fspath(key)
-        tmp, fd = _create_part(os.path.dirname(dest))
-        try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-            finally:
-                os.close(fd)
-            os.replace(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        return BlobRef(
-            key=key,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            content_type=content_type,
-        )
+        if len(data) <= INLINE_BYTES:
+            sha256 = _store_bytes(data, dest, _INLINE)
+        else:
+            sha256 = await _off_loop(lambda work: _store_bytes(data, dest, work))
+        return BlobRef(key=key, size=len(data), sha256=sha256, content_type=content_type)
 
-    def _write_atomically(self, dest: str, write: Callable[[BinaryIO], object]) -> None:
-        # Write beside the destination, then rename: readers see all of it or none of it.
-        tmp, fd = _create_part(os.path.dirname(dest))
-        try:
-            with open(fd, "wb") as out:
-                write(out)
-            os.replace(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-
-    def read_bytes(self, key: str) -> bytes:
+    async def read_bytes(self, key: str) -> bytes:
         path = self._fspath(key)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError):
             raise KeyError(key) from None
         try:
-            chunks = []
-            while chunk := os.read(fd, CHUNK):
-                chunks.append(chunk)
-        except IsADirectoryError:
-            raise KeyError(key) from None
-        finally:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise KeyError(key)
+        except BaseException:
             os.close(fd)
-        return b"".join(chunks)
+            raise
+        if st.st_size <= INLINE_BYTES:
+            return _read_and_close(fd)
+        # The thread owns the descriptor: a cancelled caller must not close it under a read.
+        return await asyncio.to_thread(_read_and_close, fd)
 
-    def local_path(self, key: str) -> Path:
+    @contextlib.asynccontextmanager
+    async def open_local(self, key: str) -> AsyncIterator[Path]:
+        # The stored file itself, read-only: nothing to copy, nothing to clean up.
         path = self._fspath(key)
         if not os.path.isfile(path):
             raise KeyError(key)
-        return Path(path)
+        yield Path(path)
 
-    def delete(self, key: str) -> int:
-        path = self._fspath(key)
+    async def delete(self, key: str) -> int:
+        return await asyncio.to_thread(_delete, self._fspath(key))
+
+    async def signed_url(self, key: str, expires_in_s: int, method: HttpMethod = "GET") -> str:
+        if expires_in_s <= 0:
+            raise ValueError(f"expires_in_s must be positive, not {expires_in_s}")
+        expires_at = int(time.time()) + expires_in_s
+        return sign(self.base_url, self.secret, check_key(key), method, expires_at)
+
+    async def list(self, prefix: str = "") -> list[StoredObject]:
+        # Walk only the prefix's folder ("jobs/j/" walks jobs/j, "jobs/j" walks jobs).
+        folder = check_prefix(prefix).rpartition("/")[0]
+        found = await asyncio.to_thread(_walk, self._root, folder, prefix)
+        return sorted(found, key=lambda o: o.key)
+
+
+async def _off_loop(job: Callable[[_Work], T]) -> T:
+    """Run `job` in a worker thread; if the caller is cancelled, tell the job to stop and
+    wait until it has, so a cancelled write never appears later."""
+    work = _Work()
+    task = asyncio.ensure_future(asyncio.to_thread(job, work))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        work.stopped.set()
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # retrieved: the cancellation is what the caller hears about
+        raise
+
+
+def _store_copy(source: str, dest: str, work: _Work) -> tuple[int, str]:
+    """Copy `source` into the store at `dest` in chunks, hashing it; size and sha256."""
+    digest = hashlib.sha256()
+    size = 0
+    # Open the source first: a missing one must not leave an in-progress file behind.
+    with open(source, "rb") as src:
+        tmp, fd = _create_part(os.path.dirname(dest))
         try:
-            size = os.stat(path).st_size
-            os.unlink(path)
-        except FileNotFoundError:
-            return 0
-        return size
+            with open(fd, "wb") as out:
+                while chunk := src.read(CHUNK):
+                    work.check()
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+            work.check()
+            os.replace(tmp, dest)
+        except BaseException:
+            _discard(tmp)
+            raise
+    return size, digest.hexdigest()
 
-    def list(self, prefix: str = "") -> Iterator[StoredObject]:
-        for path in sorted(self.root.rglob("*")):
-            if not path.is_file() or path.name.startswith(".part-"):
-                continue
-            key = path.relative_to(self.root).as_posix()
-            if key.startswith(prefix):
-                st = path.stat()
-                yield StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+
+def _store_rename(source: str, dest: str, work: _Work) -> tuple[int, str]:
+    """Hash `source` and rename it to `dest` (a copy across filesystems); size and sha256."""
+    size, sha256 = _digest(source, work)
+    work.check()
+    os.chmod(source, _MODE)
+    try:
+        _replace_making_dirs(source, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:  # another filesystem: copy it instead
+            raise
+        size, sha256 = _store_copy(source, dest, work)
+        os.unlink(source)
+    return size, sha256
+
+
+def _store_bytes(data: bytes, dest: str, work: _Work) -> str:
+    """Write `data` to `dest` through an in-progress file; its sha256."""
+    tmp, fd = _create_part(os.path.dirname(dest))
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view[:CHUNK]) :]
+                work.check()
+        finally:
+            os.close(fd)
+        os.replace(tmp, dest)
+    except BaseException:
+        _discard(tmp)
+        raise
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_and_close(fd: int) -> bytes:
+    try:
+        chunks = []
+        while chunk := os.read(fd, CHUNK):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _delete(path: str) -> int:
+    try:
+        size = os.stat(path).st_size
+        os.unlink(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    except IsADirectoryError:  # a folder of keys is not an object
+        return 0
+    return size
+
+
+def _walk(root: str, folder: str, prefix: str) -> list[StoredObject]:
+    """Stored files under `root/folder` whose keys start with `prefix`."""
+    found: list[StoredObject] = []
+    pending = [folder]
+    while pending:
+        rel = pending.pop()
+        try:
+            entries = os.scandir(f"{root}/{rel}" if rel else root)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with entries:
+            for entry in entries:
+                key = f"{rel}/{entry.name}" if rel else entry.name
+                if not key.startswith(prefix):  # a sibling of the prefix's last part
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(key)
+                elif entry.is_file(follow_symlinks=False) and not entry.name.startswith(_PART):
+                    st = entry.stat(follow_symlinks=False)
+                    modified = datetime.fromtimestamp(st.st_mtime, UTC)
+                    found.append(StoredObject(key, st.st_size, modified))
+    return found
 
 
 def _create_part(directory: str) -> tuple[str, int]:
@@ -154,9 +263,10 @@ def _create_part(directory: str) -> tuple[str, int]:
     its path and an open descriptor (plain `os` calls: `open()` adds four syscalls)."""
     made = False
     while True:
-        tmp = f"{directory}/.part-{_pid}-{next(_parts)}"
+        tmp = f"{directory}/{_PART}{_pid}-{next(_parts)}"
         try:
-            return tmp, os.open(tmp, _CREATE, 0o666)
+            # Created read-only; the descriptor returned is still open for writing.
+            return tmp, os.open(tmp, _CREATE, _MODE)
         except FileExistsError:  # left by a dead process that had our pid: next name
             continue
         except FileNotFoundError:
@@ -166,13 +276,19 @@ def _create_part(directory: str) -> tuple[str, int]:
             made = True
 
 
-def _digest(path: str) -> tuple[int, str]:
+def _discard(tmp: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+
+
+def _digest(path: str, work: _Work) -> tuple[int, str]:
     """Size and sha256 of a local file."""
     digest = hashlib.sha256()
     size = 0
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         while chunk := os.read(fd, CHUNK):
+            work.check()
             digest.update(chunk)
             size += len(chunk)
     finally:

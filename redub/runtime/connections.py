@@ -38,4 +38,13 @@ async def connect(settings: Settings, pool_size: int = 10) -> Connections:
         duplicate_window_s=settings.duplicate_window_s,
     )
     await bus.provision()
-    return Connections(store, bus, LocalBlobStore(settings.blob_root))
+    return Connections(store, bus, local_blob_store(settings))
+
+
+def local_blob_store(settings: Settings) -> LocalBlobStore:
+    """The embedded blob store the settings describe."""
+    return LocalBlobStore(
+        settings.blob_root,
+        secret=settings.blob_url_secret.encode(),
+        base_url=settings.blob_base_url,
+    )

@@ -2,6 +2,7 @@
 
 import asyncio
 import tempfile
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID, uuid4, uuid5
@@ -10,6 +11,7 @@ from fastapi import Depends, FastAPI, Header, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.background import BackgroundTask
 
 from libs.auth.tokens import Principal
 from libs.events.commit import Commit, ConcurrencyError, HandledKey
@@ -60,16 +62,14 @@ def create_app(ctx: GatewayContext) -> FastAPI:
                     f"{file.filename or 'The file'} is not audio ffmpeg can read: {exc}",
                 ) from exc
             content_type = file.content_type or "application/octet-stream"
-            ref = await asyncio.to_thread(
-                ctx.blobs.move_file, upload_key(user.user_id, upload_id), path, content_type
-            )
+            ref = await ctx.blobs.move_file(upload_key(user.user_id, upload_id), path, content_type)
         try:
             await insert_upload(
                 ctx.store.pool, upload_id, user.user_id, ref, file.filename, duration
             )
         except BaseException:
             # No row points at the blob: do not leave it behind.
-            await asyncio.to_thread(ctx.blobs.delete, ref.key)
+            await ctx.blobs.delete(ref.key)
             raise
         return UploadOut(
             upload_id=upload_id,
@@ -145,11 +145,14 @@ def create_app(ctx: GatewayContext) -> FastAPI:
                         "This artifact was deleted "
                         "(retention or a delete request) and cannot be downloaded.",
                     )
-                path = await asyncio.to_thread(ctx.blobs.local_path, a.key)
+                # The local copy must outlive this function: the response streams it after.
+                local = AsyncExitStack()
+                path = await local.enter_async_context(ctx.blobs.open_local(a.key))
                 return FileResponse(
                     path,
                     media_type=a.content_type,
                     filename=f"{job_id}-{language}-{a.key.rsplit('/', 1)[-1]}",
+                    background=BackgroundTask(local.aclose),
                 )
         raise ApiError(
             404,

@@ -1,6 +1,5 @@
 """Janitor: `deletion.requested` -> the job's blobs deleted -> `artifacts.purged`."""
 
-import asyncio
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -33,7 +32,7 @@ class Janitor(Stage[DeletionRequested]):
             raise PermanentError(f"job {work.job_id} has no view")
         # The job's uploaded stems go too: retention covers the user's source audio.
         stems = {b.key: b.size for b in (view.voice.blob, view.background.blob)}
-        purged = await asyncio.to_thread(purge_job_blobs, self.blobs, work.job_id, list(stems))
+        purged = await purge_job_blobs(self.blobs, work.job_id, list(stems))
         # Known keys and sizes come from the view, so a retry after a partial purge reports
         # what a first attempt would; intermediate files (clips, transcripts) are added.
         known = {a.key: a.size for a in view.artifacts if a.purged_at is None} | stems
@@ -46,7 +45,7 @@ class Janitor(Stage[DeletionRequested]):
         ]
 
 
-def purge_job_blobs(blobs: BlobStore, job_id: UUID, also: list[str]) -> dict[str, int]:
+async def purge_job_blobs(blobs: BlobStore, job_id: UUID, also: list[str]) -> dict[str, int]:
     """Delete every object under the job's prefix and the `also` keys; key -> bytes freed."""
-    keys = [obj.key for obj in blobs.list(job_prefix(job_id))] + also
-    return {key: blobs.delete(key) for key in keys}
+    keys = [obj.key for obj in await blobs.list(job_prefix(job_id))] + also
+    return {key: await blobs.delete(key) for key in keys}

@@ -1,6 +1,7 @@
 """Mixer: `speech.ready` -> voice stem, mix, captions and manifest -> `dub.ready`."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +13,8 @@ from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
 from libs.media.captions import to_srt, to_webvtt
 from libs.media.mixdown import PlacedClip
-from libs.storage.async_blobs import AsyncBlobs
+from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
-from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
 from services.mixer.engine import MixEngine
 from services.mixer.manifest import build_manifest
@@ -32,7 +32,7 @@ class Mixer(Stage[SpeechReady]):
 
     def __init__(self, engine: MixEngine, blobs: BlobStore) -> None:
         self.engine = engine
-        self.blobs = AsyncBlobs(blobs)
+        self.blobs = blobs
 
     async def handle(self, ready: SpeechReady, work: WorkItem) -> Sequence[Payload]:
         job = ready.brief
@@ -41,26 +41,42 @@ class Mixer(Stage[SpeechReady]):
                 "this speech.ready predates schema version 2 and does not name the"
                 " background stem; submit the job again"
             )
-        inputs = await self._inputs(ready, job)
-        with scratch_files("voice.wav", "mix.wav") as [voice_out, mix_out]:
-            await self.engine.render(inputs.background, inputs.clips, voice_out, mix_out)
-            artifacts = await self._publish(
-                job, ready.language, inputs.captions, voice_out, mix_out
-            )
+        out = AttemptBlobs(self.blobs, self.name, work)
+        async with AsyncExitStack() as local:
+            inputs = await self._inputs(ready, job, local)
+            with scratch_files("voice.wav", "mix.wav") as [voice_out, mix_out]:
+                await self.engine.render(inputs.background, inputs.clips, voice_out, mix_out)
+                artifacts = await self._publish(
+                    job, ready.language, inputs.captions, voice_out, mix_out, out
+                )
         return [DubReady(language=ready.language, artifacts=artifacts)]
 
-    async def _inputs(self, ready: SpeechReady, job: JobBrief) -> "MixInputs":
-        index = SpeechIndex.model_validate_json(await self.blobs.read_bytes(ready.speech))
-        translation = Transcript.from_json(await self.blobs.read_bytes(index.translation))
-        clips = [PlacedClip(await self.blobs.local_path(c.blob), c.start) for c in index.clips]
-        background = await self.blobs.local_path(job.background.blob)
+    async def discard(self, work: WorkItem) -> None:
+        await AttemptBlobs(self.blobs, self.name, work).discard()
+
+    async def _inputs(
+        self, ready: SpeechReady, job: JobBrief, local: AsyncExitStack
+    ) -> "MixInputs":
+        def open_local(key: str) -> Awaitable[Path]:
+            return local.enter_async_context(self.blobs.open_local(key))
+
+        index = SpeechIndex.model_validate_json(await self.blobs.read_bytes(ready.speech.key))
+        translation = Transcript.from_json(await self.blobs.read_bytes(index.translation.key))
+        clips = [PlacedClip(await open_local(c.blob.key), c.start) for c in index.clips]
+        background = await open_local(job.background.blob.key)
         return MixInputs(background, clips, translation.segments)
 
     async def _publish(
-        self, job: JobBrief, lang: str, captions: Sequence[Segment], voice: Path, mix: Path
+        self,
+        job: JobBrief,
+        lang: str,
+        captions: Sequence[Segment],
+        voice: Path,
+        mix: Path,
+        out: AttemptBlobs,
     ) -> list[Artifact]:
         def key(name: str) -> str:
-            return language_key(job.job_id, lang, name)
+            return out.key(f"{lang}/{name}")
 
         b = self.blobs
         srt, vtt = to_srt(captions).encode(), to_webvtt(captions).encode()

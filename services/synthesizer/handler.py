@@ -8,9 +8,8 @@ from libs.events.catalogue import Payload, SpeechReady, TranslationReady, Usage
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
-from libs.storage.async_blobs import AsyncBlobs
+from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
-from libs.storage.keys import language_key
 from libs.storage.scratch import scratch_files
 from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.provider import TextToSpeech
@@ -28,43 +27,46 @@ class Synthesizer(Stage[TranslationReady]):
 
     def __init__(self, tts: TextToSpeech, blobs: BlobStore) -> None:
         self.tts = tts
-        self.blobs = AsyncBlobs(blobs)
+        self.blobs = blobs
 
     async def handle(self, ready: TranslationReady, work: WorkItem) -> Sequence[Payload]:
-        raw = await self.blobs.read_bytes(ready.translation)
+        raw = await self.blobs.read_bytes(ready.translation.key)
         translation = Transcript.from_json(raw.decode())
+        out = AttemptBlobs(self.blobs, self.name, work)
+        lang = ready.language
         clips: list[ClipEntry] = []
         for seg in translation.segments:
-            with scratch_files("clip.wav") as [out]:
+            with scratch_files("clip.wav") as [path]:
                 try:
-                    duration = await self.tts.synthesize(seg.text, ready.language, out)
+                    duration = await self.tts.synthesize(seg.text, lang, path)
                 except UnsupportedLanguage as exc:
                     raise PermanentError(str(exc)) from exc
-                key = language_key(work.job_id, ready.language, f"clips/{seg.index:05d}.wav")
-                ref = await self.blobs.move_file(key, out, "audio/wav")
+                key = out.key(f"{lang}/clips/{seg.index:05d}.wav")
+                ref = await self.blobs.move_file(key, path, "audio/wav")
             clips.append(
                 ClipEntry(
                     index=seg.index, start=seg.start, end=seg.end, duration_s=duration, blob=ref
                 )
             )
-        index = SpeechIndex(language=ready.language, translation=ready.translation, clips=clips)
+        index = SpeechIndex(language=lang, translation=ready.translation, clips=clips)
         ref = await self.blobs.put_bytes(
-            language_key(work.job_id, ready.language, "speech.json"),
-            index.model_dump_json().encode(),
-            "application/json",
+            out.key(f"{lang}/speech.json"), index.model_dump_json().encode(), "application/json"
         )
         return [
             SpeechReady(
-                language=ready.language,
+                language=lang,
                 speech=ref,
                 clips=len(clips),
                 duration_s=sum(c.duration_s for c in clips),
                 provider=self.tts.name,
-                brief=ready.brief,
                 usage=Usage(
                     vendor=self.tts.name,
                     unit="characters",
                     quantity=sum(len(s.text) for s in translation.segments),
                 ),
+                brief=ready.brief,
             )
         ]
+
+    async def discard(self, work: WorkItem) -> None:
+        await AttemptBlobs(self.blobs, self.name, work).discard()

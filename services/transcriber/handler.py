@@ -1,14 +1,14 @@
 """Transcriber: `job.submitted` -> speech-to-text of the voice stem -> `transcript.ready`."""
 
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 
 from libs.events.catalogue import JobBrief, JobSubmitted, Payload, TranscriptReady, Usage
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
-from libs.storage.async_blobs import AsyncBlobs
+from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
-from libs.storage.keys import transcript_key
 from libs.transcription.errors import UnsupportedLanguage
 from libs.transcription.provider import SpeechToText
 
@@ -25,19 +25,21 @@ class Transcriber(Stage[JobSubmitted]):
 
     def __init__(self, stt: SpeechToText, blobs: BlobStore) -> None:
         self.stt = stt
-        self.blobs = AsyncBlobs(blobs)
+        self.blobs = blobs
 
     async def handle(self, job: JobSubmitted, work: WorkItem) -> Sequence[Payload]:
-        try:
-            audio = await self.blobs.local_path(job.voice.blob)
-        except KeyError as exc:
-            raise PermanentError(f"the voice stem {job.voice.blob.key} is missing") from exc
-        try:
-            transcript = await self.stt.transcribe(audio, job.source_language)
-        except UnsupportedLanguage as exc:
-            raise PermanentError(str(exc)) from exc
+        async with AsyncExitStack() as local:
+            try:
+                audio = await local.enter_async_context(self.blobs.open_local(job.voice.blob.key))
+            except KeyError as exc:
+                raise PermanentError("the voice stem is missing from storage") from exc
+            try:
+                transcript = await self.stt.transcribe(audio, job.source_language)
+            except UnsupportedLanguage as exc:
+                raise PermanentError(str(exc)) from exc
+        out = AttemptBlobs(self.blobs, self.name, work)
         ref = await self.blobs.put_bytes(
-            transcript_key(work.job_id), transcript.to_json().encode(), "application/json"
+            out.key("transcript.json"), transcript.to_json().encode(), "application/json"
         )
         return [
             TranscriptReady(
@@ -45,14 +47,17 @@ class Transcriber(Stage[JobSubmitted]):
                 segments=len(transcript.segments),
                 duration_s=transcript.duration_s,
                 target_languages=job.target_languages,
+                provider=self.stt.name,
+                usage=Usage(
+                    vendor=self.stt.name, unit="audio_seconds", quantity=transcript.duration_s
+                ),
                 brief=JobBrief(
                     job_id=work.job_id,
                     source_language=job.source_language,
                     background=job.background,
                 ),
-                provider=self.stt.name,
-                usage=Usage(
-                    vendor=self.stt.name, unit="audio_seconds", quantity=transcript.duration_s
-                ),
             )
         ]
+
+    async def discard(self, work: WorkItem) -> None:
+        await AttemptBlobs(self.blobs, self.name, work).discard()

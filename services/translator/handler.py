@@ -7,9 +7,8 @@ from libs.events.catalogue import Payload, TranscriptReady, TranslationReady, Us
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import Stage
 from libs.events.work import WorkItem
-from libs.storage.async_blobs import AsyncBlobs
+from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
-from libs.storage.keys import language_key
 from libs.translation.provider import Translator
 
 
@@ -25,41 +24,43 @@ class TranslatorStage(Stage[TranscriptReady]):
 
     def __init__(self, translator: Translator, blobs: BlobStore) -> None:
         self.translator = translator
-        self.blobs = AsyncBlobs(blobs)
+        self.blobs = blobs
 
     def work_items(self, payload: TranscriptReady) -> Sequence[str]:
         return payload.target_languages
 
     async def handle(self, ready: TranscriptReady, work: WorkItem) -> Sequence[Payload]:
-        item = work.item
-        raw = await self.blobs.read_bytes(ready.transcript)
+        language = work.item
+        raw = await self.blobs.read_bytes(ready.transcript.key)
         source = Transcript.from_json(raw.decode())
         texts = [s.text for s in source.segments]
-        translated = await self.translator.translate(texts, source.language, item)
+        translated = await self.translator.translate(texts, source.language, language)
         result = Transcript(
-            language=item,
+            language=language,
             duration_s=source.duration_s,
             segments=[
                 s.model_copy(update={"text": t})
                 for s, t in zip(source.segments, translated, strict=True)
             ],
         )
+        out = AttemptBlobs(self.blobs, self.name, work)
         ref = await self.blobs.put_bytes(
-            language_key(work.job_id, item, "translation.json"),
-            result.to_json().encode(),
-            "application/json",
+            out.key(f"{language}/translation.json"), result.to_json().encode(), "application/json"
         )
         return [
             TranslationReady(
-                language=item,
+                language=language,
                 translation=ref,
                 segments=len(result.segments),
                 provider=self.translator.name,
-                brief=ready.brief,
                 usage=Usage(
                     vendor=self.translator.name,
                     unit="characters",
                     quantity=sum(len(t) for t in texts),
                 ),
+                brief=ready.brief,
             )
         ]
+
+    async def discard(self, work: WorkItem) -> None:
+        await AttemptBlobs(self.blobs, self.name, work).discard()

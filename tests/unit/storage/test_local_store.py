@@ -1,74 +1,129 @@
-"""The embedded blob store: hashes, atomic writes, keys that cannot escape its folder."""
+"""The blob contract on the local folder, plus what only a folder on this machine shows."""
 
+import asyncio
+import errno
 import hashlib
+import os
+import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from libs.storage.local_store import InvalidKey, LocalBlobStore
+from libs.storage import local_store
+from libs.storage.local_store import LocalBlobStore
 from libs.storage.scratch import scratch_files
+from libs.storage.signed_urls import verify
+from tests.support.blob_contract import BlobContract, FetchSigned, pipe_source
+
+SECRET = b"test-secret"
+BASE_URL = "http://blobs.test/v1/blobs"
 
 
-def test_put_and_read_back_with_size_and_hash(tmp_path: Path) -> None:
-    store = LocalBlobStore(tmp_path / "blobs")
-    source = tmp_path / "src.bin"
-    source.write_bytes(b"x" * 3_000_000)
-    ref = store.put_file("jobs/j/fr/mix.wav", source, "audio/wav")
-    assert (ref.size, ref.sha256) == (3_000_000, hashlib.sha256(source.read_bytes()).hexdigest())
-    assert store.read_bytes("jobs/j/fr/mix.wav") == source.read_bytes()
-    small = store.put_bytes("jobs/j/t.json", b"{}", "application/json")
-    assert small.sha256 == hashlib.sha256(b"{}").hexdigest()
-    assert [o.key for o in store.list("jobs/j/")] == ["jobs/j/fr/mix.wav", "jobs/j/t.json"]
-    assert store.delete("jobs/j/t.json") == 2 and store.delete("jobs/j/t.json") == 0
+def local(root: Path) -> LocalBlobStore:
+    return LocalBlobStore(root, secret=SECRET, base_url=BASE_URL)
 
 
-def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
-    store = LocalBlobStore(tmp_path)
-    with pytest.raises(FileNotFoundError):
-        store.put_file("a/b.wav", tmp_path / "missing.wav", "audio/wav")
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+def files_under(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def test_missing_objects_and_folders_are_not_objects(tmp_path: Path) -> None:
-    store = LocalBlobStore(tmp_path)
-    store.put_bytes("jobs/j/fr/captions.srt", b"1", "application/x-subrip")
-    for key in ("jobs/j/fr/none.srt", "jobs/j/fr", "jobs/j/fr/captions.srt/x"):
-        with pytest.raises(KeyError):
-            store.read_bytes(key)
-        with pytest.raises(KeyError):
-            store.local_path(key)
+@pytest.fixture
+def store(tmp_path: Path) -> LocalBlobStore:
+    return local(tmp_path / "blobs")
 
 
-def test_scratch_names_never_repeat() -> None:
-    with scratch_files("a.wav") as [first], scratch_files("a.wav") as [second]:
-        assert first != second and first.parent == second.parent
+@pytest.fixture
+def fetch_signed(store: LocalBlobStore) -> FetchSigned:
+    async def fetch(url: str, after_s: float) -> bytes:
+        key = verify(url, SECRET, BASE_URL, "GET", now=time.time() + after_s)
+        return await store.read_bytes(key)
+
+    return fetch
 
 
-@pytest.mark.parametrize("key", ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b"])
-def test_keys_cannot_escape_the_folder(tmp_path: Path, key: str) -> None:
-    with pytest.raises(InvalidKey):
-        LocalBlobStore(tmp_path).put_bytes(key, b"x", "text/plain")
+class TestLocalStore(BlobContract):
+    open_local_copies = False
 
 
-def test_scratch_files_are_removed_even_on_error() -> None:
-    with pytest.raises(RuntimeError), scratch_files("a.wav", "b.wav") as paths:
-        for p in paths:
-            p.write_bytes(b"1")
-        raise RuntimeError
-    assert not any(p.exists() for p in paths)
+async def test_open_local_hands_out_the_stored_file_read_only(store: LocalBlobStore) -> None:
+    await store.put_bytes("jobs/j/a.wav", b"a", "audio/wav")
+    async with store.open_local("jobs/j/a.wav") as path:
+        assert path == store.root / "jobs/j/a.wav"
+        assert stat.S_IMODE(path.stat().st_mode) & 0o222 == 0
 
 
-def test_move_file_renames_or_copies_across_filesystems(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_moved_files_are_read_only_too(store: LocalBlobStore, tmp_path: Path) -> None:
+    source = tmp_path / "a.wav"
+    source.write_bytes(b"a")
+    await store.move_file("jobs/j/a.wav", source, "audio/wav")
+    assert stat.S_IMODE((store.root / "jobs/j/a.wav").stat().st_mode) & 0o222 == 0
+
+
+async def test_failed_and_cancelled_puts_leave_no_file_behind(
+    store: LocalBlobStore, tmp_path: Path
 ) -> None:
-    import errno
-    import os
+    with pytest.raises(FileNotFoundError):
+        await store.put_file("a/b.wav", tmp_path / "missing.wav", "audio/wav")
+    async with pipe_source(tmp_path) as pipe:
+        put = asyncio.create_task(store.put_file("a/c.wav", pipe.path, "audio/wav"))
+        await pipe.open()
+        pipe.write(b"half")
+        await asyncio.sleep(0.05)
+        assert [p.name.startswith(".part-") for p in files_under(store.root)] == [True]
+        put.cancel()
+        await asyncio.sleep(0.05)  # the cancellation reaches the put before its source ends
+        pipe.close()
+        with pytest.raises(asyncio.CancelledError):
+            await put
+    assert files_under(store.root) == []
 
-    store = LocalBlobStore(tmp_path / "blobs")
+
+async def test_small_objects_stay_on_the_loop_and_large_ones_go_to_a_thread(
+    store: LocalBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[bool] = []
+    real_write = os.write
+
+    def recording_write(fd: int, data: bytes | memoryview) -> int:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", recording_write)
+    small = b"x" * local_store.INLINE_BYTES
+    await store.put_bytes("a/small", small, "text/plain")
+    await store.put_bytes("a/large", small + b"x", "text/plain")
+    assert threads == [True, False]
+    assert await store.read_bytes("a/large") == small + b"x"
+
+
+async def test_list_walks_only_the_prefix_folder(
+    store: LocalBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("jobs/a/fr/1", "jobs/a/2", "jobs/b/1", "uploads/u/1"):
+        await store.put_bytes(key, b"1", "text/plain")
+    scanned: list[str] = []
+    real_scandir = os.scandir
+
+    def recording_scandir(path: str) -> "os._ScandirIterator[str]":
+        scanned.append(os.path.relpath(path, store.root))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", recording_scandir)
+    assert [o.key for o in await store.list("jobs/a/")] == ["jobs/a/2", "jobs/a/fr/1"]
+    assert sorted(scanned) == ["jobs/a", "jobs/a/fr"]
+
+
+async def test_move_file_renames_or_copies_across_filesystems(
+    store: LocalBlobStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = tmp_path / "a.wav"
     source.write_bytes(b"a" * 10)
-    ref = store.move_file("jobs/j/fr/a.wav", source, "audio/wav")
-    assert not source.exists() and store.read_bytes(ref.key) == b"a" * 10
+    inode = source.stat().st_ino
+    ref = await store.move_file("jobs/j/fr/a.wav", source, "audio/wav")
+    assert not source.exists() and await store.read_bytes(ref.key) == b"a" * 10
+    assert (store.root / ref.key).stat().st_ino == inode, "renamed, not copied"
 
     # Scratch on another filesystem (rename fails with EXDEV): copied, then removed.
     real_replace = os.replace
@@ -79,8 +134,22 @@ def test_move_file_renames_or_copies_across_filesystems(
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", cross_device)
-    other = tmp_path / "b.wav"
-    other.write_bytes(b"b" * 10)
-    ref = store.move_file("jobs/j/fr/b.wav", other, "audio/wav")
-    assert not other.exists() and store.read_bytes(ref.key) == b"b" * 10
-    assert ref.sha256 == hashlib.sha256(b"b" * 10).hexdigest()
+    for name, size in (("b.wav", 10), ("c.wav", 3_000_000)):
+        other = tmp_path / name
+        other.write_bytes(b"b" * size)
+        ref = await store.move_file(f"jobs/j/fr/{name}", other, "audio/wav")
+        assert not other.exists() and await store.read_bytes(ref.key) == b"b" * size
+        assert ref.sha256 == hashlib.sha256(b"b" * size).hexdigest()
+
+
+def test_scratch_names_never_repeat() -> None:
+    with scratch_files("a.wav") as [first], scratch_files("a.wav") as [second]:
+        assert first != second and first.parent == second.parent
+
+
+def test_scratch_files_are_removed_even_on_error() -> None:
+    with pytest.raises(RuntimeError), scratch_files("a.wav", "b.wav") as paths:
+        for p in paths:
+            p.write_bytes(b"1")
+        raise RuntimeError
+    assert not any(p.exists() for p in paths)

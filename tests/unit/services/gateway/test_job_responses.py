@@ -17,7 +17,7 @@ from libs.events.catalogue import Artifact, DubReady, JobCompleted
 from libs.events.memory_bus import MemoryBus
 from libs.events.memory_store import MemoryEventStore
 from libs.storage.keys import language_key
-from libs.storage.local_store import LocalBlobStore
+from redub.runtime.connections import local_blob_store
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 from tests.support.builders import USER, blob, new_job, speech, step, transcript, translation
@@ -39,7 +39,7 @@ def store() -> MemoryEventStore:
 @pytest.fixture
 def app(store: MemoryEventStore, tmp_path: Path) -> FastAPI:
     settings = Settings(state_dir=tmp_path)
-    blobs = LocalBlobStore(tmp_path / "blobs")
+    blobs = local_blob_store(settings)
     return create_app(GatewayContext(settings, store, MemoryBus(), blobs))  # type: ignore[arg-type]
 
 
