@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     retention_hours: float = 48.0
     sweep_interval_s: float = 300.0
 
+    # Garbage collection in service processes: 0 keeps Python's defaults. Above 0, the start-up
+    # heap is frozen and young objects are collected every this many allocations, which cuts
+    # the collector's share of CPU when a process handles thousands of small events a second.
+    gc_young_threshold: int = 0
+
     # Observability.
     log_level: str = "INFO"
     metrics_port: int = 0

@@ -39,7 +39,7 @@ async def serve_stage(
         stage.name, stage.runner_defaults, settings.relay_interval_s, settings.relay_grace_s
     )
     runner = StageRunner(stage, conns.store, conns.bus, config)
-    settle_heap()
+    settle_heap(settings.gc_young_threshold)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, runner.stop.set)

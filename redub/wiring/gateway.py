@@ -24,7 +24,7 @@ async def serve_gateway(settings: Settings) -> None:
         access_log=False,
     )
     server = uvicorn.Server(config)
-    settle_heap()
+    settle_heap(settings.gc_young_threshold)
     stop = asyncio.Event()
     relay = asyncio.create_task(
         run_relay(conns.store, conns.bus, stop, settings.relay_interval_s, settings.relay_grace_s)

@@ -35,7 +35,7 @@ def test_stage_killed_mid_message_is_redelivered_and_counted_once(
         job = submit(c, upload(c, voice), upload(c, background), ["fr", "de"])
         clips = stack.settings.blob_root / "jobs" / job["job_id"]
         deadline = time.monotonic() + 60
-        while not list(clips.glob("*/clips/*.wav")):
+        while not list(clips.glob("synthesizer/*/*/clips/*.wav")):
             assert time.monotonic() < deadline, "the synthesizer never started"
             time.sleep(0.02)
         killed = stack.procs["synthesizer"]

@@ -71,8 +71,10 @@ def test_sigterm_drains_the_message_in_hand_without_redelivery(
     voice, bed = silent_voice_and_bed(tmp_path, 300)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         job = submit(c, upload(c, voice), upload(c, bed), ["fr"])
-        clips = stack.settings.blob_root / "jobs" / job["job_id"] / "fr" / "clips"
-        while not clips.exists() or not any(clips.iterdir()):
+        attempts = stack.settings.blob_root / "jobs" / job["job_id"] / "synthesizer"
+        deadline = time.monotonic() + 60
+        while not list(attempts.glob("*/fr/clips/*.wav")):
+            assert time.monotonic() < deadline, "the synthesizer never started"
             time.sleep(0.02)
         proc = stack.procs["synthesizer"]
         started = time.monotonic()
