@@ -1,0 +1,190 @@
+"""The mixer's handler on a temporary blob store with the instant mix engine."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from libs.documents.transcript import Transcript
+from libs.events.catalogue import DubReady, JobSubmitted, SpeechReady, StageFailed
+from libs.events.commit import Commit
+from libs.events.envelope import NewEvent, RecordedEvent
+from libs.events.memory_bus import MemoryBus
+from libs.events.memory_store import MemoryEventStore
+from libs.events.runner import RunnerConfig, StageRunner
+from libs.events.stage import PermanentError
+from libs.storage.keys import job_prefix
+from tests.support.builders import USER, new_job, recorded, speech, step, transcript, translation
+from tests.support.stages import (
+    Chain,
+    all_keys,
+    attempt,
+    blob_store,
+    chain,
+    mixer,
+    only,
+    prefix_of,
+    stored,
+)
+
+FAST = RunnerConfig(max_deliver=3, backoff_base_s=0.01, backoff_max_s=0.02, fetch_timeout_s=0.05)
+KINDS = ["mix", "voice", "srt", "vtt", "manifest"]
+
+
+async def test_publishes_mix_voice_captions_and_manifest_with_the_jobs_facts(
+    tmp_path: Path,
+) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    ready = done.speech
+    stage = mixer(blobs)
+    work = attempt(recorded(ready, job_id=done.job_id))
+
+    [out] = await stage.handle(ready, work)
+
+    assert isinstance(out, DubReady)
+    assert out.language == "fr"
+    assert [a.kind for a in out.artifacts] == KINDS
+    prefix = prefix_of(stage, work)
+    contents = {}
+    for a in out.artifacts:
+        assert a.blob.key.startswith(f"{prefix}fr/")
+        contents[a.kind] = await stored(blobs, a.blob)
+    assert contents["mix"][:4] == b"RIFF" and contents["voice"][:4] == b"RIFF"
+    translated = Transcript.from_json(await blobs.read_bytes(done.translation.translation.key))
+    for kind in ("srt", "vtt"):
+        text = contents[kind].decode()
+        assert all(s.text in text for s in translated.segments), kind
+    assert contents["vtt"].startswith(b"WEBVTT")
+
+    manifest = json.loads(contents["manifest"])
+    assert manifest["job_id"] == str(done.job_id)
+    assert manifest["source_language"] == "en"
+    assert manifest["language"] == "fr"
+    assert manifest["duration_s"] == done.submitted.background.duration_s
+    assert manifest["mix_engine"] == "instant"
+    listed = {m["kind"]: m for m in manifest["artifacts"]}
+    assert sorted(listed) == sorted(KINDS[:-1])
+    for a in out.artifacts[:-1]:
+        assert listed[a.kind]["sha256"] == a.blob.sha256
+        assert listed[a.kind]["size"] == a.blob.size
+        assert listed[a.kind]["file"] == a.blob.key.rsplit("/", 1)[-1]
+
+
+async def test_each_attempt_writes_its_own_keys_and_discards_only_its_own(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    ready = done.speech
+    event = recorded(ready, job_id=done.job_id)
+    stage = mixer(blobs)
+    first, second = attempt(event, number=1), attempt(event, number=2)
+
+    one = only(await stage.handle(ready, first), DubReady)
+    first_objects = {a.blob.key: await stored(blobs, a.blob) for a in one.artifacts}
+    two = only(await stage.handle(ready, second), DubReady)
+
+    assert not set(first_objects) & {a.blob.key for a in two.artifacts}
+    assert {k: await blobs.read_bytes(k) for k in first_objects} == first_objects
+
+    before = await all_keys(blobs)
+    await stage.discard(first)
+    after = await all_keys(blobs)
+    assert before - after == set(first_objects)
+    for a in two.artifacts:
+        await stored(blobs, a.blob)
+    # Inputs of the mix (stems, clips, index, translation) are not the mixer's to remove.
+    assert done.speech.speech.key in after
+    assert done.submitted.background.blob.key in after
+
+
+async def test_a_speech_ready_without_a_brief_fails_permanently_with_a_clear_reason(
+    tmp_path: Path,
+) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    version_one = done.speech.model_copy(update={"brief": None})
+
+    with pytest.raises(PermanentError, match="background stem") as caught:
+        await mixer(blobs).handle(version_one, attempt(recorded(version_one, job_id=done.job_id)))
+    assert "schema version 2" in str(caught.value)
+    assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
+
+
+async def test_a_missing_background_is_an_error_the_runner_retries(tmp_path: Path) -> None:
+    # No PermanentError for a missing input: the KeyError goes through the runner's retries.
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    await blobs.delete(done.submitted.background.blob.key)
+    ready = done.speech
+
+    with pytest.raises(KeyError) as caught:
+        await mixer(blobs).handle(ready, attempt(recorded(ready, job_id=done.job_id)))
+    assert not isinstance(caught.value, PermanentError)
+    assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
+
+
+async def logged(store: MemoryEventStore, done: Chain) -> list[RecordedEvent]:
+    """The chain's events appended to the log, in order, as the stages would have."""
+    job = done.job_id
+    first = NewEvent(job_id=job, payload=done.submitted, correlation_id=job, user_id=USER)
+    records = [await store.append([Commit(job, [first], expected_version=0)])]
+    for payload in (done.transcript, done.translation, done.speech):
+        records.append(await store.append([step(job, payload)]))
+    return [e for [r] in records for e in r or ()]
+
+
+async def test_through_the_runner_the_dub_is_appended_and_the_message_acked(
+    tmp_path: Path,
+) -> None:
+    store, bus, blobs = MemoryEventStore(), MemoryBus(), blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    events = await logged(store, done)
+    speech_event = events[-1]
+    await bus.publish([speech_event])
+    runner = StageRunner(mixer(blobs), store, bus, FAST)
+    [delivery] = await (await bus.subscribe(runner.spec)).fetch(1, 0.1)
+
+    await runner.handle_delivery(delivery)
+
+    stream = await store.read_stream(done.job_id)
+    assert [e.type for e in stream][-1] == "dub.ready"
+    dub = stream[-1]
+    assert dub.causation_id == speech_event.event_id
+    assert isinstance(dub.payload, DubReady)
+    for a in dub.payload.artifacts:
+        await stored(blobs, a.blob)
+    assert bus.unsettled("mixer") == 0, "acked"
+    view = await store.load_view(done.job_id)
+    assert view is not None and view.tasks["fr"].status == "dubbed"
+    assert {a.key for a in view.artifacts} == {a.blob.key for a in dub.payload.artifacts}
+
+
+async def test_through_the_runner_a_version_one_speech_ready_fails_at_once(
+    tmp_path: Path,
+) -> None:
+    store, bus, blobs = MemoryEventStore(), MemoryBus(), blob_store(tmp_path)
+    job = new_job(("fr",))
+    assert isinstance(job.events[0].payload, JobSubmitted)
+    await store.append([job])
+    await store.append([step(job.job_id, transcript(("fr",)))])
+    await store.append([step(job.job_id, translation("fr"))])
+    old = speech("fr")
+    assert isinstance(old, SpeechReady) and old.brief is None
+    [records] = await store.append([step(job.job_id, old)])
+    assert records is not None
+    await bus.publish(records)
+    runner = StageRunner(mixer(blobs), store, bus, FAST)
+    [delivery] = await (await bus.subscribe(runner.spec)).fetch(1, 0.1)
+
+    await runner.handle_delivery(delivery)
+
+    stream = await store.read_stream(job.job_id)
+    failures = [e.payload for e in stream if isinstance(e.payload, StageFailed)]
+    assert len(failures) == 1
+    [failed] = failures
+    assert failed.stage == "mixer" and failed.language == "fr" and failed.attempts == 1
+    assert "background stem" in failed.reason
+    assert "predates schema version 2" in failed.reason
+    assert "dub.ready" not in [e.type for e in stream]
+    assert bus.unsettled("mixer") == 0, "settled on the first delivery, not retried"
+    assert await all_keys(blobs) == set()

@@ -1,0 +1,172 @@
+"""The transcriber's handler on a temporary blob store with the instant speech-to-text."""
+
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from libs.documents.transcript import Transcript
+from libs.events.catalogue import JobBrief, JobSubmitted, StageFailed, TranscriptReady
+from libs.events.commit import Commit
+from libs.events.envelope import NewEvent
+from libs.events.memory_bus import MemoryBus
+from libs.events.memory_store import MemoryEventStore
+from libs.events.runner import RunnerConfig, StageRunner
+from libs.events.stage import PermanentError
+from libs.storage.keys import job_prefix
+from libs.transcription.errors import UnsupportedLanguage
+from libs.transcription.instant_stt import InstantSpeechToText
+from services.transcriber.handler import Transcriber
+from tests.support.builders import USER, recorded
+from tests.support.stages import (
+    STEM_SECONDS,
+    all_keys,
+    attempt,
+    blob_store,
+    only,
+    prefix_of,
+    stored,
+    submission,
+    transcriber,
+)
+
+FAST = RunnerConfig(max_deliver=3, backoff_base_s=0.01, backoff_max_s=0.02, fetch_timeout_s=0.05)
+
+
+class EnglishOnly(InstantSpeechToText):
+    """The instant provider with a model for English only, as pocketsphinx has."""
+
+    async def transcribe(self, audio: Path, language: str) -> Transcript:
+        if language != "en":
+            raise UnsupportedLanguage(self.name, language, ("en",))
+        return await super().transcribe(audio, language)
+
+
+async def test_transcribes_the_voice_stem_and_carries_the_brief_forward(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    job = await submission(blobs, tmp_path, languages=("fr", "de"))
+    event = recorded(job)
+    stage = transcriber(blobs)
+    work = attempt(event)
+
+    [ready] = await stage.handle(job, work)
+
+    assert isinstance(ready, TranscriptReady)
+    assert ready.transcript.key.startswith(prefix_of(stage, work))
+    assert ready.transcript.content_type == "application/json"
+    doc = Transcript.from_json(await stored(blobs, ready.transcript))
+    assert doc.language == "en"
+    assert doc.duration_s == pytest.approx(STEM_SECONDS)
+    assert [(s.start, s.end) for s in doc.segments] == [(0, 3), (3, 6), (6, 7)]
+    assert ready.segments == len(doc.segments) == 3
+    assert ready.duration_s == pytest.approx(STEM_SECONDS)
+    assert ready.target_languages == ["fr", "de"]
+    assert ready.provider == "instant"
+    assert ready.usage is not None and ready.usage.unit == "audio_seconds"
+    assert ready.usage.quantity == pytest.approx(STEM_SECONDS)
+    assert ready.brief == JobBrief(
+        job_id=event.job_id, source_language="en", background=job.background
+    )
+
+
+async def test_each_attempt_writes_its_own_keys_and_discards_only_its_own(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    job = await submission(blobs, tmp_path)
+    event = recorded(job)
+    stage = transcriber(blobs)
+    first, second = attempt(event, number=1), attempt(event, number=2)
+
+    one = only(await stage.handle(job, first), TranscriptReady)
+    first_bytes = await stored(blobs, one.transcript)
+    two = only(await stage.handle(job, second), TranscriptReady)
+
+    assert one.transcript.key != two.transcript.key
+    assert two.transcript.key.startswith(prefix_of(stage, second))
+    assert await stored(blobs, one.transcript) == first_bytes, "the first blob is untouched"
+
+    before = await all_keys(blobs)
+    await stage.discard(first)
+    after = await all_keys(blobs)
+    assert before - after == {one.transcript.key}
+    assert {job.voice.blob.key, job.background.blob.key, two.transcript.key} <= after
+    await stored(blobs, two.transcript)
+
+
+async def test_a_missing_voice_stem_fails_permanently_and_writes_nothing(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    job = await submission(blobs, tmp_path)
+    await blobs.delete(job.voice.blob.key)
+    event = recorded(job)
+
+    with pytest.raises(PermanentError, match="voice stem is missing"):
+        await transcriber(blobs).handle(job, attempt(event))
+    assert await all_keys(blobs, job_prefix(event.job_id)) == set()
+
+
+async def test_an_unsupported_source_language_fails_permanently(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    job = await submission(blobs, tmp_path, source_language="xx")
+    event = recorded(job)
+
+    with pytest.raises(PermanentError, match="'xx'"):
+        await Transcriber(EnglishOnly(), blobs).handle(job, attempt(event))
+    assert await all_keys(blobs, job_prefix(event.job_id)) == set()
+
+
+async def _submitted_and_published(
+    store: MemoryEventStore, bus: MemoryBus, job_submission: JobSubmitted
+) -> NewEvent:
+    job_id = uuid4()
+    event = NewEvent(job_id=job_id, payload=job_submission, correlation_id=job_id, user_id=USER)
+    [records] = await store.append([Commit(job_id, [event], expected_version=0)])
+    assert records is not None
+    await bus.publish(records)
+    return event
+
+
+async def test_through_the_runner_the_transcript_is_appended_and_the_message_acked(
+    tmp_path: Path,
+) -> None:
+    store, bus, blobs = MemoryEventStore(), MemoryBus(), blob_store(tmp_path)
+    job = await submission(blobs, tmp_path)
+    submitted = await _submitted_and_published(store, bus, job)
+    runner = StageRunner(transcriber(blobs), store, bus, FAST)
+    [delivery] = await (await bus.subscribe(runner.spec)).fetch(1, 0.1)
+
+    await runner.handle_delivery(delivery)
+
+    stream = await store.read_stream(submitted.job_id)
+    assert [e.type for e in stream] == ["job.submitted", "transcript.ready"]
+    ready = stream[1]
+    assert ready.causation_id == submitted.event_id
+    assert isinstance(ready.payload, TranscriptReady)
+    await stored(blobs, ready.payload.transcript)
+    assert bus.unsettled("transcriber") == 0, "acked"
+    assert bus.terminated("transcriber") == []
+    assert ready.event_id in {e.event_id for e in bus._log}, "published"
+    view = await store.load_view(submitted.job_id)
+    assert view is not None and view.status == "transcribed"
+    # The only blob under the job is the one the committed event names.
+    assert await all_keys(blobs, job_prefix(submitted.job_id)) == {ready.payload.transcript.key}
+
+
+async def test_through_the_runner_a_missing_stem_is_one_failure_event_at_once(
+    tmp_path: Path,
+) -> None:
+    store, bus, blobs = MemoryEventStore(), MemoryBus(), blob_store(tmp_path)
+    job = await submission(blobs, tmp_path)
+    await blobs.delete(job.voice.blob.key)
+    submitted = await _submitted_and_published(store, bus, job)
+    runner = StageRunner(transcriber(blobs), store, bus, FAST)
+    [delivery] = await (await bus.subscribe(runner.spec)).fetch(1, 0.1)
+
+    await runner.handle_delivery(delivery)
+
+    stream = await store.read_stream(submitted.job_id)
+    failures = [e.payload for e in stream if isinstance(e.payload, StageFailed)]
+    assert len(failures) == 1
+    [failed] = failures
+    assert failed.stage == "transcriber" and failed.attempts == 1
+    assert "voice stem is missing" in failed.reason
+    assert "transcript.ready" not in [e.type for e in stream]
+    assert bus.unsettled("transcriber") == 0, "settled on the first delivery, not retried"
