@@ -6,8 +6,8 @@ from uuid import UUID
 
 from libs.events.catalogue import ArtifactsPurged, DeletionRequested, Payload
 from libs.events.envelope import RecordedEvent
+from libs.events.job_read_model import JobReadModel
 from libs.events.stage import PermanentError, Stage
-from libs.events.store import EventStore
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import job_prefix
 
@@ -18,12 +18,12 @@ class Janitor(Stage):
     name = "janitor"
     consumes = (DeletionRequested.type,)
 
-    def __init__(self, blobs: BlobStore, store: EventStore) -> None:
+    def __init__(self, blobs: BlobStore, views: JobReadModel) -> None:
         self.blobs = blobs
-        self.store = store
+        self.views = views
 
     async def handle(self, event: RecordedEvent, item: str) -> Sequence[Payload]:
-        view = await self.store.load_view(event.job_id)
+        view = await self.views.load_view(event.job_id)
         if view is None:
             raise PermanentError(f"job {event.job_id} has no view")
         # The job's uploaded stems go too: retention covers the user's source audio.

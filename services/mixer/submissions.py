@@ -5,8 +5,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from uuid import UUID
 
+from libs.events.job_read_model import JobReadModel
 from libs.events.job_view import JobView
-from libs.events.store import EventStore
 
 
 class SubmittedJobs:
@@ -16,23 +16,13 @@ class SubmittedJobs:
     changes, so a view loaded once serves every language of its job.
     """
 
-    def __init__(self, store: EventStore, size: int = 1024) -> None:
+    def __init__(self, store: JobReadModel, size: int = 1024) -> None:
         self.store = store
         self.size = size
         self._loads: OrderedDict[UUID, asyncio.Future[JobView | None]] = OrderedDict()
 
     async def prime(self, job_ids: Iterable[UUID]) -> None:
-        """Load the views of jobs not yet known in one read (a fetched batch's jobs)."""
-        missing = [j for j in dict.fromkeys(job_ids) if j not in self._loads]
-        if not missing:
-            return
-        views = await self.store.load_views(missing)
-        loop = asyncio.get_running_loop()
-        for job_id, view in views.items():
-            if job_id not in self._loads:  # a concurrent get() may have started its own
-                done: asyncio.Future[JobView | None] = loop.create_future()
-                done.set_result(view)
-                self._remember(job_id, done)
+        """Nothing to do ahead of time: `get` loads each job once, on its first use."""
 
     async def get(self, job_id: UUID) -> JobView | None:
         """The job's view, or None when the job is unknown (which is not remembered)."""

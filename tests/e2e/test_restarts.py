@@ -42,8 +42,6 @@ def views(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
     with psycopg.connect(database_url) as conn:
         return {
             "jobs": conn.execute("SELECT * FROM jobs ORDER BY job_id").fetchall(),
-            "tasks": conn.execute("SELECT * FROM job_tasks ORDER BY job_id, language").fetchall(),
-            "artifacts": conn.execute("SELECT * FROM artifacts ORDER BY job_id, key").fetchall(),
         }
 
 
