@@ -7,15 +7,31 @@ from uuid import uuid4
 import pytest
 
 from libs.events.catalogue import ArtifactsPurged, DeletionRequested, StageFailed
-from libs.events.commit import Commit, ConcurrencyError
-from libs.events.envelope import NewEvent, utcnow
-from libs.events.job_view import StreamError
+from libs.events.commit import Commit, ConcurrencyError, HandledKey
+from libs.events.envelope import NewEvent, RecordedEvent, utcnow
+from libs.events.job_view import StreamError, evolve
 from libs.events.relay import relay_once
 from libs.events.retention import past_retention, purge_due_at
 from libs.events.store import EventStore
 from tests.support.builders import dub, new_job, speech, step, transcript, translation
 from tests.support.counting_bus import CountingBus
 from tests.support.outbox_peek import pending
+
+
+def recorded_as(new: NewEvent, position: int, seq: int) -> RecordedEvent:
+    """`new` as the log would record it at `position`, `seq`."""
+    return RecordedEvent(
+        position=position,
+        event_id=new.event_id,
+        job_id=new.job_id,
+        seq=seq,
+        payload=new.payload,
+        correlation_id=new.correlation_id,
+        causation_id=new.causation_id,
+        user_id=new.user_id,
+        occurred_at=new.occurred_at,
+        recorded_at=new.occurred_at,
+    )
 
 
 async def claim_and_publish(store: EventStore, bus: CountingBus, limit: int) -> int:
@@ -39,6 +55,38 @@ class StoreContract:
             "fr": "pending",
             "de": "pending",
         }
+
+    async def test_a_batch_stores_what_it_is_given_and_nothing_more(
+        self, store: EventStore
+    ) -> None:
+        # The job's rules run in JobLog: the adapter neither folds nor adds follow-ups.
+        commit = new_job(("fr",))
+        key = HandledKey("test", "k")
+        async with store.log.batch([commit.job_id], [key]) as batch:
+            assert batch.views == {} and batch.claimed == {key}
+            first = recorded_as(commit.events[0], batch.last_position + 1, seq=1)
+            fails = recorded_as(
+                commit.events[0].caused(StageFailed(stage="x", reason="y", attempts=1)),
+                batch.last_position + 2,
+                seq=2,
+            )
+            view = evolve(evolve(None, first), fails)
+            await batch.write([first, fails], [view])
+        assert await store.read_stream(commit.job_id) == [first, fails], "no job.failed added"
+        assert await store.load_view(commit.job_id) == view
+        async with store.log.batch([commit.job_id], [key]) as batch:
+            assert batch.claimed == frozenset() and batch.views == {commit.job_id: view}
+
+    async def test_a_batch_ended_by_an_error_keeps_nothing(self, store: EventStore) -> None:
+        commit = new_job()
+        key = HandledKey("test", "k")
+        with pytest.raises(RuntimeError):
+            async with store.log.batch([commit.job_id], [key]) as batch:
+                event = recorded_as(commit.events[0], batch.last_position + 1, seq=1)
+                await batch.write([event], [evolve(None, event)])
+                raise RuntimeError("the application changed its mind")
+        assert await store.read_all() == [] and await store.load_view(commit.job_id) is None
+        assert await store.handled([key]) == set(), "the claim went with the batch"
 
     async def test_stale_expected_version_fails_and_writes_nothing(self, store: EventStore) -> None:
         commit = new_job()

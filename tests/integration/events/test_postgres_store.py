@@ -96,7 +96,9 @@ async def test_rebuild_restores_views_exactly(
     live = await owner.fetch(query)
     # Damage the views (they are derived data; only job_events is protected).
     await owner.execute("UPDATE jobs SET status = 'submitted', purge_due_at = now()")
-    await owner.execute("DELETE FROM jobs WHERE job_id = (SELECT job_id FROM jobs ORDER BY job_id LIMIT 1)")
+    await owner.execute(
+        "DELETE FROM jobs WHERE job_id = (SELECT job_id FROM jobs ORDER BY job_id LIMIT 1)"
+    )
     result = await rebuild_views(owner)
     assert (result.events, result.jobs) == (30, 5)
     async with store.pool.acquire() as conn:
