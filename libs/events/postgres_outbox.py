@@ -37,12 +37,16 @@ class PostgresOutbox:
 
     async def mark_published(self, positions: Sequence[int]) -> None:
         if positions:
-            async with self.pool.acquire() as conn, conn.transaction():
-                await _delete(conn, positions)
+            await _delete(self.pool, positions)
 
 
-async def _delete(conn: asyncpg.Connection, positions: Sequence[int]) -> None:
+async def _delete(db: asyncpg.Pool | asyncpg.Connection, positions: Sequence[int]) -> None:
     # Without waiting for the WAL flush: a delete lost in a crash only makes the relay
-    # publish those events again, which the bus and consumers dedupe.
-    await conn.execute("SET LOCAL synchronous_commit = off")
-    await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", list(positions))
+    # publish those events again, which the bus and consumers dedupe. One statement, so
+    # outside a transaction it is its own (and `set_config(..., true)` lasts just that).
+    await db.execute(
+        "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),"
+        " deleted AS (DELETE FROM outbox WHERE position = ANY($1::bigint[]) RETURNING 1)"
+        " SELECT (SELECT count(*) FROM relaxed), (SELECT count(*) FROM deleted)",
+        list(positions),
+    )
