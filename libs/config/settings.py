@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDUB_DATABASE_URL", "DATABASE_URL")
     )
+    # The tables' owner, for `redub migrate` and `redub replay`; services never get it.
+    owner_database_url: str | None = None
+    # The login role `redub migrate` (and `redub dev`) make a member of `redub_app`, the
+    # group with exactly the services' grants; services connect as it.
+    app_db_user: str | None = None
+    app_db_password: str | None = None
     state_dir: Path = Path(".redub")
     storage_dir: Path | None = None
     # HMAC key of the local blob store's signed URLs.
@@ -60,6 +66,10 @@ class Settings(BaseSettings):
     # Janitor.
     retention_hours: float = 48.0
     sweep_interval_s: float = 300.0
+    # Handled keys older than this are dropped. A key must outlive its message's
+    # redeliveries (max_deliver x (ack wait + backoff): minutes) and the relay's late
+    # republishes (seconds); days leave a wide margin and bound the table.
+    handled_horizon_days: float = 30.0
 
     # Garbage collection in service processes: 0 keeps Python's defaults. Above 0, the start-up
     # heap is frozen and young objects are collected every this many allocations, which cuts

@@ -1,6 +1,6 @@
 """What one append asks for, and the pure planning that turns it into log records."""
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -39,6 +39,18 @@ class Plan:
 
 class ConcurrencyError(RuntimeError):
     """An append expected a stream version the stream no longer has."""
+
+
+def duplicates(commits: Sequence[Commit], claimed: Collection[HandledKey]) -> list[bool]:
+    """Per commit, whether its handled key was taken: before (not claimed) or by an
+    earlier commit of the same batch (a claimed key covers one commit)."""
+    fresh = set(claimed)
+    out: list[bool] = []
+    for c in commits:
+        out.append(c.handled is not None and c.handled not in fresh)
+        if c.handled is not None:
+            fresh.discard(c.handled)
+    return out
 
 
 def plan_commits(

@@ -4,7 +4,7 @@
 view per event) and touches nothing else, so views are a function of the log alone.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -184,20 +184,3 @@ def _advance(view: JobView, language: str, status: TaskStatus) -> TaskView:
     if task.status != "failed":
         task.status = status
     return task
-
-
-def past_retention(view: JobView, now: datetime) -> bool:
-    """Whether a finished job has outlived its retention and its blobs are still there,
-    with no deletion request younger than `DELETION_RETRY` (a failed purge is asked again)."""
-    finished = view.completed_at or view.failed_at
-    return (
-        finished is not None
-        and view.purged_at is None
-        and finished + timedelta(hours=view.retention_hours) <= now
-        and (
-            view.deletion_requested_at is None or view.deletion_requested_at + DELETION_RETRY <= now
-        )
-    )
-
-
-DELETION_RETRY = timedelta(hours=1)

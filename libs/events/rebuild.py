@@ -4,7 +4,6 @@ Readers never see half a view: the swap is one transaction, taken under the appe
 after catching up with whatever was appended while the rebuild read the log.
 """
 
-import json
 import re
 import time
 from collections.abc import Iterable
@@ -13,14 +12,12 @@ from uuid import UUID
 
 import asyncpg
 
-from libs.events.catalogue import CATALOGUE, Payload
+from libs.events.codec import EVENT_COLUMNS, event_from_row
 from libs.events.envelope import RecordedEvent
 from libs.events.job_view import JobView, evolve
-from libs.events.postgres_rows import EVENT_COLUMNS
-from libs.events.upcasting import decode_payload
 from libs.events.view_rows import COLUMNS, view_columns, write_views
 
-VIEW_TABLES = ("jobs", "job_tasks", "artifacts")
+VIEW_TABLES = ("jobs",)
 SHADOW = "_rebuild"
 
 
@@ -48,28 +45,6 @@ def fold(
     return views
 
 
-def _payload(event_type: str, version: int, raw: str) -> Payload:
-    model = CATALOGUE[event_type]
-    if version == model.version:  # the common case skips a json.loads
-        return model.model_validate_json(raw)
-    return decode_payload(event_type, version, json.loads(raw))
-
-
-def _event(r: asyncpg.Record) -> RecordedEvent:
-    return RecordedEvent(
-        position=r[0],
-        event_id=r[1],
-        job_id=r[2],
-        seq=r[3],
-        payload=_payload(r[4], r[5], r[6]),
-        causation_id=r[7],
-        correlation_id=r[8],
-        user_id=r[9],
-        occurred_at=r[10],
-        recorded_at=r[11],
-    )
-
-
 async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResult:
     """Replay every event into fresh views and swap them for the live ones."""
     started = time.perf_counter()
@@ -86,12 +61,14 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
             )
             if options:
                 await conn.execute(f"ALTER TABLE {table}{SHADOW} SET ({', '.join(options)})")
+            # Nor grants: the services' role must keep its access to the swapped-in table.
+            await _copy_grants(conn, table, table + SHADOW)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             cursor = conn.cursor(
                 f"SELECT {EVENT_COLUMNS} FROM job_events ORDER BY position", prefetch=chunk
             )
             async for r in cursor:
-                e = _event(r)
+                e = event_from_row(r)
                 views[e.job_id] = evolve(views.get(e.job_id), e)
                 last = e.position
                 count += 1
@@ -100,13 +77,13 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
         async with conn.transaction():
             # Table locks first, then the append lock, in the order writers take them
             # (row locks on jobs, then the append lock): no deadlock with a writer.
-            await conn.execute("LOCK TABLE jobs, job_tasks, artifacts IN ACCESS EXCLUSIVE MODE")
+            await conn.execute(f"LOCK TABLE {', '.join(VIEW_TABLES)} IN ACCESS EXCLUSIVE MODE")
             await conn.execute("SELECT redub_append_lock()")
             rows = await conn.fetch(
                 f"SELECT {EVENT_COLUMNS} FROM job_events WHERE position > $1 ORDER BY position",
                 last,
             )
-            late = [_event(r) for r in rows]
+            late = [event_from_row(r) for r in rows]
             fold(late, views)
             count += len(late)
             caught_up = {e.job_id for e in late}
@@ -121,14 +98,27 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
 
 
 async def _copy_views(conn: asyncpg.Connection, views: list[JobView], chunk: int) -> None:
-    """COPY views into the empty shadow tables (no conflicts possible, so no upserts)."""
+    """COPY views into the empty shadow table (no conflicts possible, so no upserts)."""
     for i in range(0, len(views), chunk):
         columns = view_columns(views[i : i + chunk])
-        for table, cols in zip(VIEW_TABLES, columns, strict=True):
-            if cols[0]:
-                await conn.copy_records_to_table(
-                    f"{table}{SHADOW}", records=zip(*cols, strict=True), columns=COLUMNS[table]
-                )
+        if columns[0]:
+            await conn.copy_records_to_table(
+                f"jobs{SHADOW}", records=zip(*columns, strict=True), columns=COLUMNS
+            )
+
+
+async def _copy_grants(conn: asyncpg.Connection, source: str, target: str) -> None:
+    """Grant on `target` what others than the owner were granted on `source`."""
+    rows = await conn.fetch(
+        "SELECT grantee, string_agg(privilege_type, ', ') AS privileges"
+        " FROM information_schema.role_table_grants"
+        " WHERE table_schema = current_schema() AND table_name = $1 AND grantee <> current_user"
+        " GROUP BY grantee",
+        source,
+    )
+    for r in rows:
+        grantee = "PUBLIC" if r["grantee"] == "PUBLIC" else f'"{r["grantee"]}"'
+        await conn.execute(f"GRANT {r['privileges']} ON {target} TO {grantee}")
 
 
 async def _index_names(conn: asyncpg.Connection, table: str) -> dict[str, str]:

@@ -1,57 +1,81 @@
-"""The event store interface every backend implements (PostgreSQL, in-memory)."""
+"""The event store: the log, its outbox and the job read model behind one object.
 
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
+A facade for callers that need several of them (stage runner, gateway); each port stays
+narrow, and the job's rules run in `JobLog`, not in an adapter.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from uuid import UUID
 
 from libs.events.commit import Commit, HandledKey
 from libs.events.envelope import RecordedEvent
+from libs.events.event_log import EventLog
+from libs.events.job_log import JobLog
+from libs.events.job_read_model import JobReadModel
 from libs.events.job_view import JobView
+from libs.events.outbox import Outbox
 
 
-class EventStore(ABC):
-    """Append-only job streams with idempotent appends, inline views and an outbox."""
+async def _nothing_to_close() -> None:
+    return None
 
-    @abstractmethod
+
+class EventStore:
+    """One backend's log, outbox and read model, with the application-level append."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        outbox: Outbox,
+        views: JobReadModel,
+        on_close: Callable[[], Awaitable[None]] = _nothing_to_close,
+    ) -> None:
+        self.log = log
+        self.outbox = outbox
+        self.views = views
+        self.jobs = JobLog(log)
+        self._on_close = on_close
+
     async def append(self, commits: Sequence[Commit]) -> list[list[RecordedEvent] | None]:
-        """Append all commits in one transaction; a commit already handled yields None."""
+        """`JobLog.append`: all commits in one transaction; a handled one yields None."""
+        return await self.jobs.append(commits)
 
-    @abstractmethod
     async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
-        """Which of these keys were handled already (a cheap pre-check before work)."""
+        """Which of these keys were handled already."""
+        return await self.log.handled(keys)
 
-    @abstractmethod
     async def committed(self, event_ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these events are in the log (a message naming another is not ours)."""
+        """Which of these events are in the log."""
+        return await self.log.committed(event_ids)
 
-    @abstractmethod
     async def read_stream(self, job_id: UUID) -> list[RecordedEvent]:
         """Every event of one job, in `seq` order."""
+        return await self.log.read_stream(job_id)
 
-    @abstractmethod
     async def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Events in global order after a position."""
+        return await self.log.read_all(after, limit)
 
-    @abstractmethod
     async def load_view(self, job_id: UUID) -> JobView | None:
         """The current progress view of a job, if the job exists."""
+        return await self.views.load_view(job_id)
 
-    @abstractmethod
-    async def load_views(self, job_ids: Sequence[UUID]) -> dict[UUID, JobView]:
-        """The views of those jobs that exist, in one read (a batch's worth of jobs)."""
-
-    @abstractmethod
     async def jobs_past_retention(self, now: datetime, limit: int = 1000) -> list[JobView]:
-        """Views of finished jobs whose retention ended by `now`, not yet up for deletion."""
+        """Views of jobs past retention at `now`."""
+        return await self.views.jobs_past_retention(now, limit)
 
-    @abstractmethod
-    async def unpublished(self, older_than_s: float, limit: int = 500) -> list[RecordedEvent]:
-        """Committed events still in the outbox (their publisher may have died)."""
+    def claim(
+        self, older_than_s: float, limit: int = 500
+    ) -> AbstractAsyncContextManager[list[RecordedEvent]]:
+        """`Outbox.claim` (the store is an `Outbox` for the relay functions)."""
+        return self.outbox.claim(older_than_s, limit)
 
-    @abstractmethod
     async def mark_published(self, positions: Sequence[int]) -> None:
-        """Drop events from the outbox once the bus confirmed them."""
+        """`Outbox.mark_published`."""
+        await self.outbox.mark_published(positions)
 
-    async def close(self) -> None:  # noqa: B027 - optional hook
+    async def close(self) -> None:
         """Release connections."""
+        await self._on_close()

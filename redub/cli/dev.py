@@ -12,7 +12,9 @@ def run_dev(settings: Settings) -> None:
     stack = DevStack(settings.model_copy())
     stack.start()
     s = stack.settings
-    print(f"Redub is up: gateway {s.gateway_url}  NATS {s.nats_url}  Postgres {s.database_url}")
+    print(
+        f"Redub is up: gateway {s.gateway_url}  NATS {s.nats_url}  Postgres {stack.app_database_url}"
+    )
     for name, port in stack.metrics_ports.items():
         print(f"  {name:<12} metrics http://127.0.0.1:{port}/metrics")
     print(f"state in {stack.state_dir}, service logs in {stack.state_dir / 'logs'}; Ctrl-C stops")

@@ -11,14 +11,15 @@ async def run_janitor(settings: Settings, dry_run: bool) -> None:
     """List (and unless `dry_run`, request deletion of) every job past retention."""
     conns = await connect(settings, pool_size=2)
     try:
-        result = await sweep(conns.store, utcnow(), dry_run=dry_run)
+        store = conns.store
+        result = await sweep(store.views, store.jobs, utcnow(), dry_run=dry_run)
         for view in result.due:
             size = sum(a.size for a in view.artifacts if a.purged_at is None)
             print(
                 f"{'would purge' if dry_run else 'purging'} job {view.job_id}: "
                 f"{len(view.artifacts)} artifacts, {size} bytes"
             )
-        await publish_committed(conns.store, conns.bus, result.requested)
+        await publish_committed(store.outbox, conns.bus, result.requested)
         print(
             f"{len(result.due)} job(s) past retention"
             + ("" if dry_run else f", {len(result.requested)} deletion request(s) appended")

@@ -47,10 +47,16 @@ def _services() -> tuple[str, ...]:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     match args.command:
         case "migrate":
+            from libs.schema.app_role import ensure_app_login
             from libs.schema.migrate import migrate
 
-            applied = migrate(_require(settings.database_url, "DATABASE_URL"))
+            owner = settings.owner_database_url or settings.database_url
+            applied = migrate(_require(owner, "REDUB_OWNER_DATABASE_URL or DATABASE_URL"))
             print(f"applied {applied} migration(s)")
+            if settings.app_db_user and settings.app_db_password:
+                assert owner is not None
+                ensure_app_login(owner, settings.app_db_user, settings.app_db_password)
+                print(f"role {settings.app_db_user} may connect as a member of redub_app")
         case "serve":
             await _serve(args.service, settings)
         case "demo":

@@ -8,9 +8,11 @@ from libs.events.rebuild import rebuild_views
 
 async def run_replay(settings: Settings) -> None:
     """Rebuild the views and print the throughput."""
-    if not settings.database_url:
-        raise SystemExit("redub: set DATABASE_URL")
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    # Replacing the view tables takes their owner; the services' role may not do it.
+    owner = settings.owner_database_url or settings.database_url
+    if not owner:
+        raise SystemExit("redub: set REDUB_OWNER_DATABASE_URL (or DATABASE_URL)")
+    pool = await asyncpg.create_pool(owner, min_size=1, max_size=2)
     try:
         result = await rebuild_views(pool)
     finally:

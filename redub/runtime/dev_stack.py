@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from libs.config.settings import Settings
+from libs.schema.app_role import DEV_APP_PASSWORD, DEV_APP_USER, ensure_app_login
 from libs.schema.migrate import migrate
 from libs.servers.nats import EmbeddedNats
 from libs.servers.ports import free_port
@@ -31,6 +32,8 @@ class DevStack:
     postgres: EmbeddedPostgres | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=dict)
+    # What the services connect as: a LOGIN member of `redub_app`, not the tables' owner.
+    app_database_url: str | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -38,7 +41,8 @@ class DevStack:
         return self.settings.state_dir.resolve()
 
     def start_servers(self) -> None:
-        """Use configured NATS/Postgres URLs, or start embedded ones under the state folder."""
+        """Use configured NATS/Postgres URLs, or start embedded ones under the state folder;
+        migrate as the owner and make the services' login role."""
         if not self.settings.nats_url:
             self.nats = EmbeddedNats(self.state_dir / "nats")
             self.nats.start()
@@ -47,7 +51,13 @@ class DevStack:
             self.postgres = EmbeddedPostgres(self.state_dir / "postgres")
             self.postgres.start()
             self.settings.database_url = self.postgres.url
-        migrate(self.settings.database_url)
+        s = self.settings
+        owner = s.owner_database_url or s.database_url
+        assert owner is not None
+        migrate(owner)
+        self.app_database_url = ensure_app_login(
+            owner, s.app_db_user or DEV_APP_USER, s.app_db_password or DEV_APP_PASSWORD
+        )
 
     def env(self) -> dict[str, str]:
         """The environment every service process gets."""
@@ -56,7 +66,7 @@ class DevStack:
         env.update(
             {
                 "REDUB_NATS_URL": s.nats_url or "",
-                "REDUB_DATABASE_URL": s.database_url or "",
+                "REDUB_DATABASE_URL": self.app_database_url or "",
                 "REDUB_STATE_DIR": str(self.state_dir),
                 "REDUB_STORAGE_DIR": str(s.blob_root.resolve()),
                 "REDUB_SCRATCH_DIR": str((s.scratch_dir or self.state_dir / "scratch").resolve()),
@@ -66,6 +76,9 @@ class DevStack:
             }
         )
         env.update(self.extra_env)
+        # Services never get the owner's URL, whatever the parent's environment holds.
+        for name in ("REDUB_OWNER_DATABASE_URL", "DATABASE_URL"):
+            env.pop(name, None)
         return env
 
     def start_service(self, name: str) -> subprocess.Popen[bytes]:

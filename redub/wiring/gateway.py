@@ -27,7 +27,9 @@ async def serve_gateway(settings: Settings) -> None:
     settle_heap(settings.gc_young_threshold)
     stop = asyncio.Event()
     relay = asyncio.create_task(
-        run_relay(conns.store, conns.bus, stop, settings.relay_interval_s, settings.relay_grace_s)
+        run_relay(
+            conns.store.outbox, conns.bus, stop, settings.relay_interval_s, settings.relay_grace_s
+        )
     )
     try:
         await server.serve()

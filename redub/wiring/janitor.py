@@ -1,6 +1,7 @@
 """Wires the janitor: the purge stage plus a periodic retention sweep."""
 
 import asyncio
+from datetime import timedelta
 
 import structlog
 
@@ -8,6 +9,7 @@ from libs.config.settings import Settings
 from libs.events.envelope import utcnow
 from libs.events.relay import publish_committed
 from redub.runtime.connections import Connections
+from services.janitor.handled_horizon import forget_old_handled
 from services.janitor.handler import Janitor
 from services.janitor.sweep import sweep
 
@@ -16,17 +18,23 @@ log = structlog.get_logger()
 
 def build(settings: Settings, conns: Connections) -> Janitor:
     """The purge stage."""
-    return Janitor(conns.blobs, conns.store)
+    return Janitor(conns.blobs, conns.store.views)
 
 
 async def sweep_forever(settings: Settings, conns: Connections, stop: asyncio.Event) -> None:
-    """Run the retention sweep every `REDUB_SWEEP_INTERVAL_S` until `stop` is set."""
+    """Every `REDUB_SWEEP_INTERVAL_S` until `stop` is set: the retention sweep, and handled
+    keys past `REDUB_HANDLED_HORIZON_DAYS` are forgotten."""
+    store = conns.store
+    horizon = timedelta(days=settings.handled_horizon_days)
     while not stop.is_set():
         try:
-            result = await sweep(conns.store, utcnow())
+            result = await sweep(store.views, store.jobs, utcnow())
             if result.requested:
                 log.info("retention sweep", requested=len(result.requested))
-                await publish_committed(conns.store, conns.bus, result.requested)
+                await publish_committed(store.outbox, conns.bus, result.requested)
+            forgotten = await forget_old_handled(store.log, utcnow(), horizon)
+            if forgotten:
+                log.info("handled keys forgotten", keys=forgotten)
         except Exception as exc:
             log.warning("retention sweep failed", error=repr(exc))
         try:

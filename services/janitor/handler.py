@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from libs.events.catalogue import ArtifactsPurged, DeletionRequested, Payload
+from libs.events.job_read_model import JobReadModel
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
-from libs.events.store import EventStore
 from libs.events.work import WorkItem
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import job_prefix
@@ -22,12 +22,12 @@ class Janitor(Stage[DeletionRequested]):
         concurrency=4, ack_wait_s=30.0, max_deliver=10, backoff_base_s=5.0, handler_timeout_s=600.0
     )
 
-    def __init__(self, blobs: BlobStore, store: EventStore) -> None:
+    def __init__(self, blobs: BlobStore, views: JobReadModel) -> None:
         self.blobs = blobs
-        self.store = store
+        self.views = views
 
     async def handle(self, request: DeletionRequested, work: WorkItem) -> Sequence[Payload]:
-        view = await self.store.load_view(work.job_id)
+        view = await self.views.load_view(work.job_id)
         if view is None:
             raise PermanentError(f"job {work.job_id} has no view")
         # The job's uploaded stems go too: retention covers the user's source audio.

@@ -6,8 +6,9 @@ from datetime import datetime
 from libs.events.catalogue import DeletionRequested
 from libs.events.commit import Commit, HandledKey
 from libs.events.envelope import NewEvent, RecordedEvent
+from libs.events.job_log import JobLog
+from libs.events.job_read_model import JobReadModel
 from libs.events.job_view import JobView
-from libs.events.store import EventStore
 
 SWEEP_CONSUMER = "janitor-sweep"
 
@@ -20,9 +21,11 @@ class SweepResult:
     requested: list[RecordedEvent]
 
 
-async def sweep(store: EventStore, now: datetime, dry_run: bool = False) -> SweepResult:
+async def sweep(
+    views: JobReadModel, jobs: JobLog, now: datetime, dry_run: bool = False
+) -> SweepResult:
     """Request deletion of every job past retention; with `dry_run`, only report them."""
-    due = await store.jobs_past_retention(now)
+    due = await views.jobs_past_retention(now)
     if dry_run or not due:
         return SweepResult(due, [])
     commits = [
@@ -42,5 +45,5 @@ async def sweep(store: EventStore, now: datetime, dry_run: bool = False) -> Swee
         )
         for v in due
     ]
-    results = await store.append(commits)
+    results = await jobs.append(commits)
     return SweepResult(due, [e for r in results for e in r or ()])

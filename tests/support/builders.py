@@ -31,7 +31,9 @@ def blob(key: str, size: int = 100) -> BlobRef:
     )
 
 
-def submitted(languages: Sequence[str] = ("fr", "de"), user_id: UUID = USER) -> JobSubmitted:
+def submitted(
+    languages: Sequence[str] = ("fr", "de"), user_id: UUID = USER, retention_hours: float = 48
+) -> JobSubmitted:
     """A `job.submitted` payload."""
     return JobSubmitted(
         user_id=user_id,
@@ -39,16 +41,15 @@ def submitted(languages: Sequence[str] = ("fr", "de"), user_id: UUID = USER) -> 
         target_languages=list(languages),
         voice=Stem(upload_id=uuid4(), blob=blob("uploads/v"), duration_s=3.0),
         background=Stem(upload_id=uuid4(), blob=blob("uploads/b"), duration_s=3.0),
-        retention_hours=48,
+        retention_hours=retention_hours,
     )
 
 
-def new_job(languages: Sequence[str] = ("fr", "de")) -> Commit:
+def new_job(languages: Sequence[str] = ("fr", "de"), retention_hours: float = 48) -> Commit:
     """A commit that starts a new job."""
     job_id = uuid4()
-    event = NewEvent(
-        job_id=job_id, payload=submitted(languages), correlation_id=job_id, user_id=USER
-    )
+    payload = submitted(languages, retention_hours=retention_hours)
+    event = NewEvent(job_id=job_id, payload=payload, correlation_id=job_id, user_id=USER)
     return Commit(job_id, [event], expected_version=0)
 
 

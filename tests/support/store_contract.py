@@ -7,11 +7,38 @@ from uuid import uuid4
 import pytest
 
 from libs.events.catalogue import ArtifactsPurged, DeletionRequested, StageFailed
-from libs.events.commit import Commit, ConcurrencyError
-from libs.events.envelope import NewEvent, utcnow
-from libs.events.job_view import StreamError
+from libs.events.commit import Commit, ConcurrencyError, HandledKey
+from libs.events.envelope import NewEvent, RecordedEvent, utcnow
+from libs.events.job_view import StreamError, evolve
+from libs.events.relay import relay_once
+from libs.events.retention import past_retention, purge_due_at
 from libs.events.store import EventStore
 from tests.support.builders import dub, new_job, speech, step, transcript, translation
+from tests.support.counting_bus import CountingBus
+from tests.support.outbox_peek import pending
+
+
+def recorded_as(new: NewEvent, position: int, seq: int) -> RecordedEvent:
+    """`new` as the log would record it at `position`, `seq`."""
+    return RecordedEvent(
+        position=position,
+        event_id=new.event_id,
+        job_id=new.job_id,
+        seq=seq,
+        payload=new.payload,
+        correlation_id=new.correlation_id,
+        causation_id=new.causation_id,
+        user_id=new.user_id,
+        occurred_at=new.occurred_at,
+        recorded_at=new.occurred_at,
+    )
+
+
+async def claim_and_publish(store: EventStore, bus: CountingBus, limit: int) -> int:
+    """One relay pass of at most `limit` events."""
+    async with store.outbox.claim(older_than_s=0, limit=limit) as events:
+        await bus.publish(events)
+    return len(events)
 
 
 class StoreContract:
@@ -29,17 +56,37 @@ class StoreContract:
             "de": "pending",
         }
 
-    async def test_views_load_in_one_read_and_unknown_jobs_are_left_out(
+    async def test_a_batch_stores_what_it_is_given_and_nothing_more(
         self, store: EventStore
     ) -> None:
-        a, b = new_job(("fr",)), new_job(("de",))
-        await store.append([a, b])
-        ghost = uuid4()
-        views = await store.load_views([a.job_id, ghost, b.job_id, a.job_id])
-        assert set(views) == {a.job_id, b.job_id}
-        assert views[a.job_id] == await store.load_view(a.job_id)
-        assert set(views[b.job_id].tasks) == {"de"}
-        assert await store.load_views([]) == {}
+        # The job's rules run in JobLog: the adapter neither folds nor adds follow-ups.
+        commit = new_job(("fr",))
+        key = HandledKey("test", "k")
+        async with store.log.batch([commit.job_id], [key]) as batch:
+            assert batch.views == {} and batch.claimed == {key}
+            first = recorded_as(commit.events[0], batch.last_position + 1, seq=1)
+            fails = recorded_as(
+                commit.events[0].caused(StageFailed(stage="x", reason="y", attempts=1)),
+                batch.last_position + 2,
+                seq=2,
+            )
+            view = evolve(evolve(None, first), fails)
+            await batch.write([first, fails], [view])
+        assert await store.read_stream(commit.job_id) == [first, fails], "no job.failed added"
+        assert await store.load_view(commit.job_id) == view
+        async with store.log.batch([commit.job_id], [key]) as batch:
+            assert batch.claimed == frozenset() and batch.views == {commit.job_id: view}
+
+    async def test_a_batch_ended_by_an_error_keeps_nothing(self, store: EventStore) -> None:
+        commit = new_job()
+        key = HandledKey("test", "k")
+        with pytest.raises(RuntimeError):
+            async with store.log.batch([commit.job_id], [key]) as batch:
+                event = recorded_as(commit.events[0], batch.last_position + 1, seq=1)
+                await batch.write([event], [evolve(None, event)])
+                raise RuntimeError("the application changed its mind")
+        assert await store.read_all() == [] and await store.load_view(commit.job_id) is None
+        assert await store.handled([key]) == set(), "the claim went with the batch"
 
     async def test_stale_expected_version_fails_and_writes_nothing(self, store: EventStore) -> None:
         commit = new_job()
@@ -167,14 +214,62 @@ class StoreContract:
         commit = new_job()
         [recorded] = await store.append([commit])
         assert recorded is not None
-        pending = await store.unpublished(older_than_s=0)
-        assert [e.event_id for e in pending] == [recorded[0].event_id]
-        await store.mark_published([recorded[0].position])
-        assert await store.unpublished(older_than_s=0) == []
+        assert [e.event_id for e in await pending(store.outbox)] == [recorded[0].event_id]
+        await store.outbox.mark_published([recorded[0].position])
+        assert await pending(store.outbox) == []
 
     async def test_outbox_grace_hides_fresh_commits(self, store: EventStore) -> None:
         await store.append([new_job()])
-        assert await store.unpublished(older_than_s=60) == []
+        async with store.outbox.claim(older_than_s=60) as events:
+            assert events == []
+        assert len(await pending(store.outbox)) == 1
+
+    async def test_a_claim_ended_by_an_error_leaves_its_events(self, store: EventStore) -> None:
+        await store.append([new_job(), new_job()])
+        with pytest.raises(ConnectionError):
+            async with store.outbox.claim(older_than_s=0) as events:
+                assert len(events) == 2
+                raise ConnectionError("the bus went away")
+        assert len(await pending(store.outbox)) == 2
+        async with store.outbox.claim(older_than_s=0) as events:
+            assert len(events) == 2, "the next claim gets them"
+        assert await pending(store.outbox) == [], "a clean claim drops them"
+
+    async def test_two_relays_publish_each_orphaned_event_once(self, store: EventStore) -> None:
+        commits = [new_job() for _ in range(6)]
+        await store.append(commits)
+        bus = CountingBus()  # slow publishes: both relays' claims overlap in time
+        published = await asyncio.gather(*(relay_once(store.outbox, bus, 0) for _ in range(2)))
+        assert sum(published) == 6, "what one relay claimed, the other skipped"
+        assert sorted(bus.published.values()) == [1] * 6
+        assert await relay_once(store.outbox, bus, 0) == 0
+
+    async def test_relays_split_a_backlog_and_publish_it_once(self, store: EventStore) -> None:
+        await store.append([new_job() for _ in range(9)])
+        bus = CountingBus()
+
+        async def drain() -> None:
+            while await claim_and_publish(store, bus, limit=2):
+                pass
+
+        await asyncio.gather(drain(), drain(), drain())
+        assert len(bus.published) == 9 and set(bus.published.values()) == {1}
+
+    async def test_handled_keys_are_kept_for_the_horizon_then_forgotten(
+        self, store: EventStore
+    ) -> None:
+        commit = new_job()
+        await store.append([commit])
+        key = step(commit.job_id, transcript(), "transcriber", "e1:")
+        await store.append([key])
+        assert key.handled is not None
+        horizon = timedelta(days=30)
+        assert await store.log.forget_handled(utcnow() - horizon) == 0
+        assert await store.append([key]) == [None], "inside the horizon, still a duplicate"
+        assert await store.handled([key.handled]) == {key.handled}
+        later = utcnow() + horizon + timedelta(seconds=1)
+        assert await store.log.forget_handled(later - horizon) == 1, "past it, the key goes"
+        assert await store.handled([key.handled]) == set()
 
     async def test_jobs_past_retention_are_finished_and_due(self, store: EventStore) -> None:
         done, running = new_job(), new_job()
@@ -207,3 +302,22 @@ class StoreContract:
         assert again.deletion_requests == 1
         await store.append([step(job.job_id, ArtifactsPurged(keys=[], bytes=0))])
         assert await store.jobs_past_retention(asked + timedelta(days=30)) == []
+
+    async def test_jobs_past_retention_follow_the_one_rule_in_due_order(
+        self, store: EventStore
+    ) -> None:
+        retentions = (1000.0, 48.0, 1.0, 24.0)
+        jobs = [new_job(retention_hours=h) for h in retentions]
+        running = new_job()
+        await store.append([*jobs, running])
+        failed = StageFailed(stage="transcriber", reason="x", attempts=1)
+        await store.append([step(j.job_id, failed) for j in jobs])
+        views = [v for j in jobs if (v := await store.load_view(j.job_id)) is not None]
+        now = utcnow() + timedelta(hours=49)
+        due = await store.jobs_past_retention(now)
+        by_rule = sorted((v for v in views if past_retention(v, now)), key=purge_due_at)
+        assert [v.job_id for v in due] == [v.job_id for v in by_rule]
+        assert len(due) == 3, "the 1000-hour job waits"
+        # The limit takes the longest due first: later ones never crowd them out.
+        [first] = await store.jobs_past_retention(now, limit=1)
+        assert first.job_id == jobs[2].job_id

@@ -14,6 +14,7 @@ from libs.events.runner import RunnerConfig, StageRunner
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
 from tests.support.builders import blob, new_job, recorded, step, transcript
+from tests.support.outbox_peek import pending
 
 FAST = RunnerConfig(
     max_deliver=3,
@@ -119,7 +120,7 @@ async def test_each_language_is_translated_once_and_published() -> None:
     assert types(stream).count("translation.ready") == 2
     assert sorted(stage.calls) == ["de", "fr"]
     assert all(e.causation_id == stream[1].event_id for e in stream[2:])
-    left = await store.unpublished(older_than_s=0)
+    left = await pending(store.outbox)
     assert "translation.ready" not in types(left), "published and cleared from the outbox"
     assert types(bus._log).count("translation.ready") == 2
 

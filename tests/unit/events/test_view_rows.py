@@ -1,39 +1,27 @@
-"""The view tables' rows as the upsert receives them."""
+"""The `jobs` rows as the upsert and the rebuild's COPY receive them."""
 
 import json
+from datetime import timedelta
 
-from libs.events.job_view import ArtifactView, TaskView
+from libs.events.catalogue import StageFailed
 from libs.events.memory_store import MemoryEventStore
-from libs.events.view_changes import ViewChanges
-from libs.events.view_rows import COLUMNS, views_document
-from tests.support.builders import dub, new_job, step, transcript
+from libs.events.retention import purge_due_at
+from libs.events.view_rows import COLUMNS, view_columns, views_document
+from tests.support.builders import new_job, step
 
 
-def test_row_models_have_exactly_their_tables_columns() -> None:
-    # The document spreads a model's fields into a row; a field the table lacks (or the
-    # reverse) would be dropped or written as NULL without a word from PostgreSQL.
-    assert set(TaskView.model_fields) == set(COLUMNS["job_tasks"]) - {"job_id"}
-    assert set(ArtifactView.model_fields) == set(COLUMNS["artifacts"]) - {"job_id"}
-
-
-async def test_document_holds_only_the_changed_rows() -> None:
+async def test_upsert_document_and_copy_columns_hold_the_same_row() -> None:
     store = MemoryEventStore()
     commit = new_job(("fr", "de"))
-    job = commit.job_id
-    await store.append([commit, step(job, transcript(("fr", "de"))), step(job, dub("fr"))])
-    view = await store.load_view(job)
-    assert view is not None
-    changed = {job: ViewChanges(languages={"de"}, artifacts=set())}
-    doc = json.loads(views_document([view], changed))
-    assert [r["language"] for r in doc["tasks"]] == ["de"] and doc["artifacts"] == []
-    assert doc["jobs"][0]["view"] == json.loads(view.model_dump_json())
-    everything = json.loads(views_document([view]))
-    assert sorted(r["language"] for r in everything["tasks"]) == ["de", "fr"]
-    assert {r["kind"] for r in everything["artifacts"]} == {
-        "mix",
-        "voice",
-        "srt",
-        "vtt",
-        "manifest",
-    }
-    assert all(set(r) == set(COLUMNS["artifacts"]) for r in everything["artifacts"])
+    failed = StageFailed(stage="transcriber", reason="x", attempts=1)
+    await store.append([commit, step(commit.job_id, failed)])
+    view = await store.load_view(commit.job_id)
+    assert view is not None and view.failed_at is not None
+    [row] = json.loads(views_document([view]))
+    assert list(row) == COLUMNS
+    assert row["view"] == json.loads(view.model_dump_json())
+    assert row["completed_at"] is not None, "a failed job's finish counts as its completion"
+    due = purge_due_at(view)
+    assert due == view.failed_at + timedelta(hours=48)
+    columns = view_columns([view])
+    assert dict(zip(COLUMNS, (c[0] for c in columns), strict=True))["purge_due_at"] == due
