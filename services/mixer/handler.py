@@ -7,7 +7,7 @@ from pathlib import Path
 
 from libs.documents.speech_index import SpeechIndex
 from libs.documents.transcript import Segment, Transcript
-from libs.events.catalogue import Artifact, DubReady, JobBrief, Payload, SpeechReady
+from libs.events.catalogue import Artifact, BlobRef, DubReady, JobBrief, Payload, SpeechReady
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
@@ -15,6 +15,7 @@ from libs.media.captions import to_srt, to_webvtt
 from libs.media.mixdown import PlacedClip
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
+from libs.storage.named_blobs import open_named, read_named
 from libs.storage.scratch import scratch_files
 from services.mixer.engine import MixEngine
 from services.mixer.manifest import build_manifest
@@ -57,13 +58,14 @@ class Mixer(Stage[SpeechReady]):
     async def _inputs(
         self, ready: SpeechReady, job: JobBrief, local: AsyncExitStack
     ) -> "MixInputs":
-        def open_local(key: str) -> Awaitable[Path]:
-            return local.enter_async_context(self.blobs.open_local(key))
+        def open_local(ref: BlobRef, what: str) -> Awaitable[Path]:
+            return local.enter_async_context(open_named(self.blobs, ref, what))
 
-        index = SpeechIndex.model_validate_json(await self.blobs.read_bytes(ready.speech.key))
-        translation = Transcript.from_json(await self.blobs.read_bytes(index.translation.key))
-        clips = [PlacedClip(await open_local(c.blob.key), c.start) for c in index.clips]
-        background = await open_local(job.background.blob.key)
+        b = self.blobs
+        index = SpeechIndex.model_validate_json(await read_named(b, ready.speech, "speech index"))
+        translation = Transcript.from_json(await read_named(b, index.translation, "translation"))
+        clips = [PlacedClip(await open_local(c.blob, "spoken line"), c.start) for c in index.clips]
+        background = await open_local(job.background.blob, "background stem")
         return MixInputs(background, clips, translation.segments)
 
     async def _publish(

@@ -10,6 +10,7 @@ from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
+from libs.storage.named_blobs import read_named
 from libs.storage.scratch import scratch_files
 from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.provider import TextToSpeech
@@ -30,7 +31,7 @@ class Synthesizer(Stage[TranslationReady]):
         self.blobs = blobs
 
     async def handle(self, ready: TranslationReady, work: WorkItem) -> Sequence[Payload]:
-        raw = await self.blobs.read_bytes(ready.translation.key)
+        raw = await read_named(self.blobs, ready.translation, "translation")
         translation = Transcript.from_json(raw.decode())
         out = AttemptBlobs(self.blobs, self.name, work)
         lang = ready.language

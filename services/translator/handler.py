@@ -9,6 +9,7 @@ from libs.events.stage import Stage
 from libs.events.work import WorkItem
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
+from libs.storage.named_blobs import read_named
 from libs.translation.provider import Translator
 
 
@@ -31,7 +32,7 @@ class TranslatorStage(Stage[TranscriptReady]):
 
     async def handle(self, ready: TranscriptReady, work: WorkItem) -> Sequence[Payload]:
         language = work.item
-        raw = await self.blobs.read_bytes(ready.transcript.key)
+        raw = await read_named(self.blobs, ready.transcript, "transcript")
         source = Transcript.from_json(raw.decode())
         texts = [s.text for s in source.segments]
         translated = await self.translator.translate(texts, source.language, language)

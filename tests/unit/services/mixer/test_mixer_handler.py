@@ -110,16 +110,16 @@ async def test_a_speech_ready_without_a_brief_fails_permanently_with_a_clear_rea
     assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
 
 
-async def test_a_missing_background_is_an_error_the_runner_retries(tmp_path: Path) -> None:
-    # No PermanentError for a missing input: the KeyError goes through the runner's retries.
+async def test_a_missing_background_fails_at_once(tmp_path: Path) -> None:
+    # A blob a committed event names never comes back: retrying cannot help.
     blobs = blob_store(tmp_path)
     done = await chain(blobs, tmp_path, until="synthesizer")
     await blobs.delete(done.submitted.background.blob.key)
     ready = done.speech
 
-    with pytest.raises(KeyError) as caught:
+    with pytest.raises(PermanentError) as caught:
         await mixer(blobs).handle(ready, attempt(recorded(ready, job_id=done.job_id)))
-    assert not isinstance(caught.value, PermanentError)
+    assert "background stem" in str(caught.value) and "missing" in str(caught.value)
     assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
 
 

@@ -130,14 +130,14 @@ async def test_an_unsupported_language_fails_permanently_and_discard_removes_the
     assert before - await all_keys(blobs) == partial
 
 
-async def test_a_missing_translation_is_an_error_the_runner_retries(tmp_path: Path) -> None:
-    # No PermanentError for a missing input: the KeyError goes through the runner's retries.
+async def test_a_missing_translation_fails_at_once(tmp_path: Path) -> None:
+    # A blob a committed event names never comes back: retrying cannot help.
     blobs = blob_store(tmp_path)
     done = await chain(blobs, tmp_path, until="translator")
     ready = done.translation
     await blobs.delete(ready.translation.key)
 
-    with pytest.raises(KeyError) as caught:
+    with pytest.raises(PermanentError) as caught:
         await synthesizer(blobs).handle(ready, attempt(recorded(ready, job_id=done.job_id)))
-    assert not isinstance(caught.value, PermanentError)
+    assert "translation" in str(caught.value) and "missing" in str(caught.value)
     assert await all_keys(blobs, job_prefix(done.job_id) + "synthesizer/") == set()

@@ -86,16 +86,15 @@ async def test_attempts_and_languages_write_their_own_keys_and_discard_only_thei
     assert {b.translation.key, c.translation.key, ready.transcript.key} <= after
 
 
-async def test_a_missing_transcript_is_an_error_the_runner_retries(tmp_path: Path) -> None:
-    # The handler raises no PermanentError for a missing input: the KeyError is retried
-    # until the runner's max_deliver, then becomes a failure event (see the report).
+async def test_a_missing_transcript_fails_at_once(tmp_path: Path) -> None:
+    # A blob a committed event names never comes back: retrying cannot help.
     blobs = blob_store(tmp_path)
     done = await chain(blobs, tmp_path, until="transcriber")
     ready = done.transcript
     await blobs.delete(ready.transcript.key)
     stage = translator(blobs)
 
-    with pytest.raises(KeyError) as caught:
+    with pytest.raises(PermanentError) as caught:
         await stage.handle(ready, attempt(recorded(ready, job_id=done.job_id), "fr"))
-    assert not isinstance(caught.value, PermanentError)
+    assert "transcript" in str(caught.value) and "missing" in str(caught.value)
     assert await all_keys(blobs, job_prefix(done.job_id) + "translator/") == set()
