@@ -61,11 +61,14 @@ async def test_reader_polling_by_position_never_skips(store: PostgresEventStore)
     async def reader() -> None:
         last = 0
         while True:
+            # Read `done` before the query: an empty answer then proves nothing is left (a
+            # query begun before the last commit could miss it and still end the loop).
+            finished = done.is_set()
             batch = await store.read_all(after=last, limit=50)
             for e in batch:
                 seen.append(e.position)
                 last = e.position
-            if done.is_set() and not batch:
+            if finished and not batch:
                 return
             await asyncio.sleep(0)
 
