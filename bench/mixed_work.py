@@ -117,7 +117,9 @@ class Replicas:
         extra.pop("REDUB_CONCURRENCY", None)
         if cfg.concurrency:
             extra["REDUB_CONCURRENCY"] = str(cfg.concurrency)
-        self.env = DevStack(settings, services=(), extra_env=extra).env()
+        stack = DevStack(settings, services=(), extra_env=extra)
+        stack.start_servers()  # the servers run already: this migrates and makes the app login
+        self.env = stack.env()
 
     def start(self) -> None:
         logs = self.folder / "logs"
