@@ -43,6 +43,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--bursts", type=int, default=3, help="bursts; the median one is reported")
     p.add_argument("--concurrency", type=int, default=8, help="concurrent submitters (burst)")
     p.add_argument("--languages", default="fr,de,es", help="target languages per job")
+    p.add_argument(
+        "--gc-young-threshold",
+        type=int,
+        default=20_000,
+        help="REDUB_GC_YOUNG_THRESHOLD of the pipeline's stages (0: Python's defaults)",
+    )
     p.add_argument("--events", type=int, default=1_000_000, help="events in the replay log")
     p.add_argument("--pg-fast", action="store_true", help="PostgreSQL without fsync")
     p.add_argument("--profile", type=Path, help="py-spy the workers during the burst into DIR")
@@ -121,7 +127,9 @@ def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> 
     for handlers in chosen:
         name, null = variants[handlers]
         progress(f"{name}: stage handlers '{handlers}'")
-        stack = start_stages(settings, cleanup, null=null)
+        stack = start_stages(
+            settings, cleanup, null=null, gc_young_threshold=args.gc_young_threshold
+        )
         profile = args.profile / name if args.profile else None
         pipe, bare = asyncio.run(
             measure_paired(name, settings, stack, servers, spawn, cfg, languages, profile)

@@ -63,10 +63,14 @@ def bench_settings(
     )
 
 
-def start_stages(settings: Settings, cleanup: ExitStack, *, null: bool = False) -> DevStack:
+def start_stages(
+    settings: Settings, cleanup: ExitStack, *, null: bool = False, gc_young_threshold: int = 0
+) -> DevStack:
     """Spawn one process per stage, stopped by `cleanup`: `redub serve <stage>` with the
-    instant providers, or with `null` the storage-free twins of `bench.null_stage`."""
-    stack = DevStack(settings, services=() if null else STAGES, extra_env=dict(INSTANT_ENV))
+    instant providers, or with `null` the storage-free twins of `bench.null_stage`; the
+    stages run with `REDUB_GC_YOUNG_THRESHOLD=gc_young_threshold`."""
+    env = {**INSTANT_ENV, "REDUB_GC_YOUNG_THRESHOLD": str(gc_young_threshold)}
+    stack = DevStack(settings, services=() if null else STAGES, extra_env=env)
     cleanup.callback(stack.stop)
     stack.start()
     if null:

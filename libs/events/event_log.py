@@ -2,6 +2,7 @@
 
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -9,6 +10,14 @@ from uuid import UUID
 from libs.events.commit import HandledKey
 from libs.events.envelope import RecordedEvent
 from libs.events.job_view import JobView
+
+
+@dataclass(frozen=True, slots=True)
+class Precheck:
+    """What a stage asks before it works on messages."""
+
+    committed: frozenset[UUID]
+    handled: frozenset[HandledKey]
 
 
 class LogBatch(Protocol):
@@ -47,8 +56,9 @@ class EventLog(Protocol):
         """Which of these keys were handled already (a cheap pre-check before work)."""
         ...
 
-    async def committed(self, event_ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these events are in the log (a message naming another is not ours)."""
+    async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
+        """In one read: which of these events are in the log (a message naming another is
+        not ours), and which of these keys were handled already."""
         ...
 
     async def forget_handled(self, before: datetime) -> int:

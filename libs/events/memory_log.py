@@ -10,6 +10,7 @@ from uuid import UUID
 
 from libs.events.commit import HandledKey
 from libs.events.envelope import RecordedEvent, utcnow
+from libs.events.event_log import Precheck
 from libs.events.job_view import JobView
 
 
@@ -62,9 +63,12 @@ class MemoryLog:
     async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
         return {k for k in keys if k in self.handled_at}
 
-    async def committed(self, event_ids: Sequence[UUID]) -> set[UUID]:
+    async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         wanted = set(event_ids)
-        return {e.event_id for e in self.records if e.event_id in wanted}
+        return Precheck(
+            committed=frozenset(e.event_id for e in self.records if e.event_id in wanted),
+            handled=frozenset(k for k in keys if k in self.handled_at),
+        )
 
     async def forget_handled(self, before: datetime) -> int:
         old = [k for k, at in self.handled_at.items() if at < before]

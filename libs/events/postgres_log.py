@@ -16,6 +16,7 @@ import asyncpg
 from libs.events.codec import EVENT_COLUMNS, event_from_row, events_document
 from libs.events.commit import ConcurrencyError, HandledKey
 from libs.events.envelope import RecordedEvent
+from libs.events.event_log import Precheck
 from libs.events.job_view import JobView
 from libs.events.view_rows import write_views
 
@@ -90,13 +91,22 @@ class PostgresLog:
         )
         return {HandledKey(r["consumer"], r["key"]) for r in rows}
 
-    async def committed(self, event_ids: Sequence[UUID]) -> set[UUID]:
-        if not event_ids:
-            return set()
+    async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         rows = await self.pool.fetch(
-            "SELECT event_id FROM job_events WHERE event_id = ANY($1::uuid[])", list(event_ids)
+            "SELECT NULL AS consumer, event_id::text AS key FROM job_events"
+            " WHERE event_id = ANY($1::uuid[])"
+            " UNION ALL SELECT consumer, key FROM handled WHERE (consumer, key) IN"
+            " (SELECT * FROM unnest($2::text[], $3::text[]))",
+            list(event_ids),
+            [k.consumer for k in keys],
+            [k.key for k in keys],
         )
-        return {r[0] for r in rows}
+        return Precheck(
+            committed=frozenset(UUID(r["key"]) for r in rows if r["consumer"] is None),
+            handled=frozenset(
+                HandledKey(r["consumer"], r["key"]) for r in rows if r["consumer"] is not None
+            ),
+        )
 
     async def forget_handled(self, before: datetime) -> int:
         gone: int = await self.pool.fetchval(

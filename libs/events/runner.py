@@ -18,6 +18,7 @@ from libs.events.envelope import RecordedEvent
 from libs.events.group_commit import GroupCommitter
 from libs.events.job_view import StreamError
 from libs.events.outage import is_outage
+from libs.events.precheck_batcher import PrecheckBatcher
 from libs.events.relay import run_relay
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import P, PermanentError, Stage
@@ -63,6 +64,7 @@ class StageRunner(Generic[P]):
             ack_wait_s=self.config.ack_wait_s,
         )
         self._committer = GroupCommitter(store, bus)
+        self._prechecks = PrecheckBatcher(store)
         self._tasks: set[asyncio.Task[None]] = set()
         self._freed = asyncio.Event()
         self._reachable = asyncio.Event()
@@ -190,12 +192,7 @@ class StageRunner(Generic[P]):
         """Whether the event is in the log (a message that is not, is not ours), and which
         items were handled already (so a redelivery does not redo paid work)."""
         keys = list(keys)
-
-        async def check() -> tuple[bool, set[HandledKey]]:
-            committed = await self.store.committed([event.event_id])
-            return bool(committed), await self.store.handled(keys)
-
-        return await self._through_outage(check)
+        return await self._through_outage(lambda: self._prechecks.check(event.event_id, keys))
 
     async def _item(self, d: Delivery, payload: P, item: str, key: HandledKey) -> bool:
         """One item: handle, commit. True when settled (done, or failed for good)."""

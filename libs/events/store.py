@@ -11,7 +11,7 @@ from uuid import UUID
 
 from libs.events.commit import Commit, HandledKey
 from libs.events.envelope import RecordedEvent
-from libs.events.event_log import EventLog
+from libs.events.event_log import EventLog, Precheck
 from libs.events.job_log import JobLog
 from libs.events.job_read_model import JobReadModel
 from libs.events.job_view import JobView
@@ -46,9 +46,9 @@ class EventStore:
         """Which of these keys were handled already."""
         return await self.log.handled(keys)
 
-    async def committed(self, event_ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these events are in the log."""
-        return await self.log.committed(event_ids)
+    async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
+        """`EventLog.precheck`: which events are in the log, which keys were handled."""
+        return await self.log.precheck(event_ids, keys)
 
     async def read_stream(self, job_id: UUID) -> list[RecordedEvent]:
         """Every event of one job, in `seq` order."""

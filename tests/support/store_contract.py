@@ -111,8 +111,13 @@ class StoreContract:
         [recorded] = await store.append([commit])
         assert recorded is not None
         forged = uuid4()
-        assert await store.committed([recorded[0].event_id, forged]) == {recorded[0].event_id}
-        assert await store.committed([]) == set()
+        first = recorded[0].event_id
+        check = await store.precheck([first, forged], [])
+        assert check.committed == {first} and check.handled == set()
+        assert (await store.precheck([], [])).committed == set()
+        await store.append([step(commit.job_id, transcript(), "transcriber", "e9:")])
+        key, other = HandledKey("transcriber", "e9:"), HandledKey("translator", "e9:")
+        assert (await store.precheck([], [key, other])).handled == {key}
 
     async def test_same_causing_event_appends_once(self, store: EventStore) -> None:
         commit = new_job()

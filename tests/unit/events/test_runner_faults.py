@@ -4,13 +4,14 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from prometheus_client import REGISTRY
 
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady
 from libs.events.commit import Commit, HandledKey
 from libs.events.envelope import RecordedEvent
+from libs.events.event_log import Precheck
 from libs.events.memory_bus import MemoryBus
 from libs.events.memory_store import MemoryEventStore
 from libs.events.runner import StageRunner
@@ -186,9 +187,9 @@ class FlakyStore(MemoryEventStore):
         self._check()
         return await super().append(commits)
 
-    async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
+    async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         self._check()
-        return await super().handled(keys)
+        return await super().precheck(event_ids, keys)
 
 
 async def test_a_store_outage_longer_than_the_retry_budget_fails_no_job() -> None:
