@@ -149,8 +149,13 @@ class JobFailed(Payload):
 
 class DeletionRequested(Payload):
     type: ClassVar[str] = "deletion.requested"
+    version: ClassVar[int] = 2
     reason: Literal["retention", "user"]
     requested_by: UUID | None = None
+    # Version 2: every stored object the job's events named and not yet purged when the
+    # request was made (the stems, the published artifacts), key -> bytes, so the janitor
+    # needs no view; None on version-1 events.
+    known: dict[str, int] | None = None
 
 
 class ArtifactsPurged(Payload):

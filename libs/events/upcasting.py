@@ -22,6 +22,8 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("transcript.ready", 1): _no_brief,
     ("translation.ready", 1): _no_brief,
     ("speech.ready", 1): _no_brief,
+    # Version 1 requests did not list the job's objects; the janitor purges its prefix.
+    ("deletion.requested", 1): lambda payload: {**payload, "known": None},
 }
 
 

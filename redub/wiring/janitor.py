@@ -18,7 +18,7 @@ log = structlog.get_logger()
 
 def build(settings: Settings, conns: Connections) -> Janitor:
     """The purge stage."""
-    return Janitor(conns.blobs, conns.store.views)
+    return Janitor(conns.blobs)
 
 
 async def sweep_forever(settings: Settings, conns: Connections, stop: asyncio.Event) -> None:

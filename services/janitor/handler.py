@@ -4,9 +4,8 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from libs.events.catalogue import ArtifactsPurged, DeletionRequested, Payload
-from libs.events.job_read_model import JobReadModel
 from libs.events.runner_config import RunnerConfig
-from libs.events.stage import PermanentError, Stage
+from libs.events.stage import Stage
 from libs.events.work import WorkItem
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import job_prefix
@@ -22,20 +21,16 @@ class Janitor(Stage[DeletionRequested]):
         concurrency=4, ack_wait_s=30.0, max_deliver=10, backoff_base_s=5.0, handler_timeout_s=600.0
     )
 
-    def __init__(self, blobs: BlobStore, views: JobReadModel) -> None:
+    def __init__(self, blobs: BlobStore) -> None:
         self.blobs = blobs
-        self.views = views
 
     async def handle(self, request: DeletionRequested, work: WorkItem) -> Sequence[Payload]:
-        view = await self.views.load_view(work.job_id)
-        if view is None:
-            raise PermanentError(f"job {work.job_id} has no view")
-        # The job's uploaded stems go too: retention covers the user's source audio.
-        stems = {b.key: b.size for b in (view.voice.blob, view.background.blob)}
-        purged = await purge_job_blobs(self.blobs, work.job_id, list(stems))
-        # Known keys and sizes come from the view, so a retry after a partial purge reports
+        # The request lists what the job's events named (the uploaded stems included:
+        # retention covers the user's source audio); the job's prefix holds the rest.
+        known = request.known or {}
+        purged = await purge_job_blobs(self.blobs, work.job_id, list(known))
+        # Known keys report their recorded size, so a retry after a partial purge reports
         # what a first attempt would; intermediate files (clips, transcripts) are added.
-        known = {a.key: a.size for a in view.artifacts if a.purged_at is None} | stems
         extra = {k: v for k, v in purged.items() if k not in known}
         return [
             ArtifactsPurged(
@@ -48,4 +43,4 @@ class Janitor(Stage[DeletionRequested]):
 async def purge_job_blobs(blobs: BlobStore, job_id: UUID, also: list[str]) -> dict[str, int]:
     """Delete every object under the job's prefix and the `also` keys; key -> bytes freed."""
     keys = [obj.key for obj in await blobs.list(job_prefix(job_id))] + also
-    return {key: await blobs.delete(key) for key in keys}
+    return {key: await blobs.delete(key) for key in dict.fromkeys(keys)}

@@ -34,7 +34,7 @@ async def sweep(
             [
                 NewEvent(
                     job_id=v.job_id,
-                    payload=DeletionRequested(reason="retention"),
+                    payload=DeletionRequested(reason="retention", known=purgeable(v)),
                     correlation_id=v.job_id,
                     user_id=v.user_id,
                     occurred_at=now,  # the sweep's clock decides when to ask again
@@ -47,3 +47,12 @@ async def sweep(
     ]
     results = await jobs.append(commits)
     return SweepResult(due, [e for r in results for e in r or ()])
+
+
+def purgeable(view: JobView) -> dict[str, int]:
+    """What a deletion request lists: the job's stems and its artifacts not yet purged."""
+    # The stems went with a purge already done (`purged_at`); they are not reported twice.
+    stems = (
+        {} if view.purged_at else {s.blob.key: s.blob.size for s in (view.voice, view.background)}
+    )
+    return stems | {a.key: a.size for a in view.artifacts if a.purged_at is None}

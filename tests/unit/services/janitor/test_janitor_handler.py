@@ -1,22 +1,27 @@
 """The janitor's purge on a temporary blob store and the in-memory event store."""
 
 from pathlib import Path
-from uuid import uuid4
-
-import pytest
+from uuid import UUID, uuid4
 
 from libs.events.catalogue import ArtifactsPurged, DeletionRequested
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent, RecordedEvent
 from libs.events.memory_store import MemoryEventStore
-from libs.events.stage import PermanentError
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import attempt_prefix, job_prefix
 from services.janitor.handler import Janitor
+from services.janitor.sweep import purgeable
 from tests.support.builders import USER, recorded, step
 from tests.support.stages import Chain, all_keys, attempt, blob_store, chain
 
 REQUEST = DeletionRequested(reason="user", requested_by=USER)
+
+
+async def request_for(store: MemoryEventStore, job_id: UUID) -> DeletionRequested:
+    """A deletion request listing what the job's view names, as the sweep makes it."""
+    view = await store.load_view(job_id)
+    assert view is not None
+    return DeletionRequested(reason="user", requested_by=USER, known=purgeable(view))
 
 
 async def dubbed_job(store: MemoryEventStore, blobs: BlobStore, tmp_path: Path) -> Chain:
@@ -32,9 +37,10 @@ async def dubbed_job(store: MemoryEventStore, blobs: BlobStore, tmp_path: Path) 
 
 async def purge(store: MemoryEventStore, blobs: BlobStore, done: Chain) -> ArtifactsPurged:
     """One deletion request handled, its result appended as the runner would."""
-    [request] = await store.append([step(done.job_id, REQUEST)])
+    payload = await request_for(store, done.job_id)
+    [request] = await store.append([step(done.job_id, payload)])
     assert request is not None
-    [out] = await Janitor(blobs, store).handle(REQUEST, attempt(request[0]))
+    [out] = await Janitor(blobs).handle(payload, attempt(request[0]))
     assert isinstance(out, ArtifactsPurged)
     await store.append([step(done.job_id, out)])
     return out
@@ -81,20 +87,24 @@ async def test_a_second_purge_is_not_an_error_and_reports_no_artifact_again(
 
     assert await all_keys(blobs) == left, "nothing else is deleted"
     assert not {a.blob.key for a in done.dub.artifacts} & set(again.keys)
+    assert again.bytes == 0 and again.keys == [], "the stems are not reported twice"
     assert await all_keys(blobs, job_prefix(other.job_id)) != set()
 
 
-async def test_a_job_without_a_view_fails_permanently(tmp_path: Path) -> None:
+async def test_a_version_one_request_purges_the_jobs_prefix(tmp_path: Path) -> None:
     store, blobs = MemoryEventStore(), blob_store(tmp_path)
-    event: RecordedEvent = recorded(REQUEST)
-    with pytest.raises(PermanentError, match=str(event.job_id)):
-        await Janitor(blobs, store).handle(REQUEST, attempt(event))
+    done = await dubbed_job(store, blobs, tmp_path)
+    under = await all_keys(blobs, job_prefix(done.job_id))
+    old: RecordedEvent = recorded(REQUEST, job_id=done.job_id)
+    [out] = await Janitor(blobs).handle(REQUEST, attempt(old))
+    assert isinstance(out, ArtifactsPurged) and set(out.keys) == under
+    assert await all_keys(blobs, job_prefix(done.job_id)) == set()
 
 
 async def test_a_purge_is_one_work_item_with_nothing_to_discard(tmp_path: Path) -> None:
     store, blobs = MemoryEventStore(), blob_store(tmp_path)
     done = await dubbed_job(store, blobs, tmp_path)
-    stage = Janitor(blobs, store)
+    stage = Janitor(blobs)
     before = await all_keys(blobs)
     assert list(stage.work_items(REQUEST)) == [""]
     await stage.discard(attempt(recorded(REQUEST, job_id=done.job_id)))
