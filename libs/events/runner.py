@@ -3,8 +3,9 @@ soon as it is done; keep every fault with the message that caused it."""
 
 import asyncio
 import contextlib
+import itertools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Generic, TypeVar
 from uuid import uuid4
 
@@ -64,6 +65,11 @@ class StageRunner(Generic[P]):
             ack_wait_s=self.config.ack_wait_s,
         )
         self._committer = GroupCommitter(store, bus)
+        # Attempt tokens: random per process, then a counter (unique without a syscall each).
+        self._token_prefix = uuid4().hex[:8]
+        self._tokens = itertools.count()
+        # Messages being worked on; one heartbeat loop keeps all of them.
+        self._held: set[Delivery] = set()
         self._prechecks = PrecheckBatcher(store)
         self._tasks: set[asyncio.Task[None]] = set()
         self._freed = asyncio.Event()
@@ -88,6 +94,7 @@ class StageRunner(Generic[P]):
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self._consume(sub))
+                tg.create_task(self._heartbeats())
                 tg.create_task(self._consume_exhausted(exhausted))
                 tg.create_task(
                     run_relay(self.store, self.bus, self.stop, c.relay_interval_s, c.relay_grace_s)
@@ -170,13 +177,16 @@ class StageRunner(Generic[P]):
         if d.attempt > 1:
             REDELIVERIES.labels(self.stage.name).inc()
         keys = {item: self._key(event, item) for item in items}
-        async with self._heartbeats(d):
+        self._held.add(d)
+        try:
             known, done = await self._precheck(event, keys.values())
             if not known:
                 await self._poison(d, "not_in_log", "no committed event has this id")
                 return
             todo = [item for item in items if keys[item] not in done]
             settled = await asyncio.gather(*(self._item(d, payload, i, keys[i]) for i in todo))
+        finally:
+            self._held.discard(d)
         await self._settle(d, done=all(settled))
 
     def _payload(self, event: RecordedEvent) -> P | None:
@@ -197,7 +207,7 @@ class StageRunner(Generic[P]):
     async def _item(self, d: Delivery, payload: P, item: str, key: HandledKey) -> bool:
         """One item: handle, commit. True when settled (done, or failed for good)."""
         c = self.config
-        work = WorkItem(d.event, item, d.attempt, uuid4().hex[:16])
+        work = WorkItem(d.event, item, d.attempt, f"{self._token_prefix}{next(self._tokens):08x}")
         failure: str | None = None
         started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(item=item, attempt=d.attempt):
@@ -314,21 +324,19 @@ class StageRunner(Generic[P]):
                 self._reachable.set()
             return result
 
-    @contextlib.asynccontextmanager
-    async def _heartbeats(self, d: Delivery) -> AsyncIterator[None]:
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(self.config.ack_wait_s / 3)
+    async def _heartbeats(self) -> None:
+        """In-progress acks for every message being worked on, every third of the ack wait,
+        so long work keeps its message; it runs until the last message in hand is done."""
+        beat = self.config.ack_wait_s / 3
+        due = time.monotonic() + beat
+        while not self.stop.is_set() or self._tasks:
+            await asyncio.sleep(min(beat, 0.5))
+            if time.monotonic() < due:
+                continue
+            due = time.monotonic() + beat
+            for d in list(self._held):
                 with contextlib.suppress(Exception):
                     await d.in_progress()
-
-        task = asyncio.create_task(beat())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     # -- messages that ran out of deliveries -----------------------------------------------
 

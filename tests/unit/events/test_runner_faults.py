@@ -228,3 +228,15 @@ def _translation_step(job_id: object) -> Commit:
 
     payload: TranslationReady = translation("fr")
     return step(job_id, payload)  # type: ignore[arg-type]
+
+
+async def test_work_longer_than_the_ack_wait_keeps_its_message() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    stage = Timed(slow=["fr"], slow_s=1.0)  # more than three ack waits of 0.3 s
+
+    async def done() -> bool:
+        return "translation.ready" in types(await store.read_stream(job.job_id))
+
+    await run_until(StageRunner(stage, store, bus, FAST), done)
+    assert stage.calls == ["fr"], "heartbeats kept it: no redelivery, no second worker"
