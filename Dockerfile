@@ -16,6 +16,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY libs ./libs
 COPY services ./services
+COPY redub ./redub
 RUN pip install . && rm -rf /src
 
 # Non-root; blobs live in a volume shared by every service (REDUB_STORAGE_DIR).
