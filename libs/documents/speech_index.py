@@ -1,5 +1,7 @@
 """The index of a language's synthesized clips, stored next to them as `speech.json`."""
 
+from typing import Literal
+
 from pydantic import BaseModel
 
 from libs.events.catalogue import BlobRef
@@ -18,6 +20,8 @@ class ClipEntry(BaseModel):
 class SpeechIndex(BaseModel):
     """Every clip of one language, and the translation they speak."""
 
+    # The stored document's schema, as for the transcript.
+    schema_version: Literal[1] = 1
     language: str
     translation: BlobRef
     clips: list[ClipEntry]

@@ -1,5 +1,7 @@
 """A transcript: timed segments of recognised speech, stored as a JSON blob."""
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -28,10 +30,13 @@ class Segment(BaseModel):
 
 
 class Transcript(BaseModel):
-    """Everything recognised in one audio file, in order."""
+    """Everything recognised in one audio file, in order (a translation is one too)."""
 
     model_config = ConfigDict(frozen=True)
 
+    # The stored document's schema: a reader refuses a version it does not know rather than
+    # misread it (blobs written before the field existed are version 1).
+    schema_version: Literal[1] = 1
     language: str
     duration_s: float = Field(ge=0.0)
     segments: list[Segment]

@@ -45,3 +45,15 @@ def test_segment_rejects_end_before_start() -> None:
 
 def test_segment_duration() -> None:
     assert Segment(index=0, start=1.25, end=3.0, text="x").duration == pytest.approx(1.75)
+
+
+def test_a_stored_document_carries_its_schema_version() -> None:
+    doc = Transcript(language="fr", duration_s=1.0, segments=[])
+    assert '"schema_version":1' in doc.to_json()
+    # Written before the field existed: version 1.
+    assert Transcript.from_json('{"language":"fr","duration_s":1.0,"segments":[]}') == doc
+
+
+def test_a_document_of_an_unknown_version_is_refused() -> None:
+    with pytest.raises(ValidationError, match="schema_version"):
+        Transcript.from_json('{"schema_version":2,"language":"fr","duration_s":1,"segments":[]}')
