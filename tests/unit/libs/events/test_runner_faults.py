@@ -17,7 +17,7 @@ from libs.events.memory_store import MemoryEventStore
 from libs.events.runner import StageRunner
 from libs.events.work import WorkItem
 from tests.support.builders import blob, recorded, translation
-from tests.unit.events.test_runner import FAST, Translate, run_until, transcribed_job, types
+from tests.unit.libs.events.test_runner import FAST, Translate, run_until, transcribed_job, types
 
 
 class Timed(Translate):
