@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import uuid4
 
@@ -244,11 +245,13 @@ class StageRunner(Generic[P]):
     ) -> bool:
         event = d.event
         commit = Commit(event.job_id, [event.caused(p) for p in payloads], handled=key)
+        tries = _CommitTries()
         try:
-            result = await self._commit(commit)
+            result = await self._commit(commit, tries)
         except Exception as exc:  # not an outage: the log refuses this output as it is
             APPEND_ERRORS.labels(self.stage.name).inc()
-            await self._discard(work)
+            if not tries.uncertain:
+                await self._discard(work)
             if isinstance(exc, StreamError):
                 await self._poison(d, "refused_by_stream", repr(exc), settle=False)
                 return True
@@ -260,13 +263,28 @@ class StageRunner(Generic[P]):
             reason = f"the log refused the output: {_reason(exc)}"
             failed = [self._failure(payload, work.item, reason, d.attempt)]
             return await self._commit_output(d, payload, work, key, failed, reason)
-        if result is None:  # another worker's output for this item was committed first
+        # None: the item's output is in the log already. Another worker's, unless an earlier
+        # try of ours lost its connection with the outcome unknown and in fact committed:
+        # then the blobs are named by that event, and stay.
+        if result is None and not tries.uncertain:
             await self._discard(work)
         (self._handled_ok if failure is None else self._handled_failed).inc()
         return True
 
-    async def _commit(self, commit: Commit) -> list[RecordedEvent] | None:
-        return await self._through_outage(lambda: self._committer.commit(commit))
+    async def _commit(
+        self, commit: Commit, tries: "_CommitTries | None" = None
+    ) -> list[RecordedEvent] | None:
+        tries = tries or _CommitTries()
+
+        async def once() -> list[RecordedEvent] | None:
+            try:
+                return await self._committer.commit(commit)
+            except Exception as exc:
+                # A connection lost mid-commit leaves the outcome unknown.
+                tries.uncertain = tries.uncertain or is_outage(exc)
+                raise
+
+        return await self._through_outage(once)
 
     def _failure(self, payload: P, item: str, reason: str, attempts: int) -> StageFailed:
         return StageFailed(
@@ -383,6 +401,14 @@ class StageRunner(Generic[P]):
             except StreamError as exc:
                 log.error("failure event refused by its stream", error=repr(exc))
         await d.ack()
+
+
+@dataclass(slots=True)
+class _CommitTries:
+    """What the tries of one commit have shown."""
+
+    # A try failed with the server unreachable: it may have committed nonetheless.
+    uncertain: bool = False
 
 
 def _reason(exc: BaseException) -> str:

@@ -240,3 +240,34 @@ async def test_work_longer_than_the_ack_wait_keeps_its_message() -> None:
 
     await run_until(StageRunner(stage, store, bus, FAST), done)
     assert stage.calls == ["fr"], "heartbeats kept it: no redelivery, no second worker"
+
+
+class LostCommitStore(MemoryEventStore):
+    """Commits the first append, then loses the connection before answering."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = 0
+
+    async def append(self, commits: Sequence[Commit]) -> list[list[RecordedEvent] | None]:
+        result = await super().append(commits)
+        if self.lost == 0 and any(c.handled for c in commits):
+            self.lost += 1
+            raise ConnectionResetError("connection lost after COMMIT")
+        return result
+
+
+async def test_a_commit_whose_answer_was_lost_keeps_its_blobs() -> None:
+    store, bus = LostCommitStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    stage = Translate()
+
+    async def done() -> bool:
+        return bus.unsettled("translator") == 0 if "translator" in bus._consumers else False
+
+    await run_until(StageRunner(stage, store, bus, FAST), done)
+    assert store.lost == 1, "the connection was lost once, after the commit"
+    stream = await store.read_stream(job.job_id)
+    assert types(stream).count("translation.ready") == 1
+    assert stage.discarded == [], "its blobs are named by the committed event: they stay"
+    assert stage.calls == ["fr"]
