@@ -25,20 +25,18 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from bench.load import Completions
-from bench.pipeline import INSTANT_ENV, STAGES, USER
+from bench.pipeline import INSTANT_ENV, STAGES
 from bench.report import REPO, emit, figure, progress
 from bench.slow_items import job_items, slow_items
 from bench.stats import percentile
-from bench.stems import put_stems
+from bench.stems import USER, submission
 from bench.verify import verify_jobs
 from libs.config.settings import Settings
-from libs.events.catalogue import JobSubmitted
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent
 from libs.events.group_commit import GroupCommitter
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
-from redub.runtime.connections import local_blob_store
 from redub.runtime.dev_stack import DevStack
 
 BENCH = "mixed_work"
@@ -249,15 +247,7 @@ async def drive(
     try:
         await bus.provision()
         await wait_ready(bus.js, settings.stream_name, replicas)
-        voice, background = await put_stems(local_blob_store(settings))
-        payload = JobSubmitted(
-            user_id=USER,
-            source_language="en",
-            target_languages=list(cfg.languages),
-            voice=voice,
-            background=background,
-            retention_hours=settings.retention_hours,
-        )
+        payload = await submission(settings, cfg.languages)
         done = Completions()
 
         async def on_completed(msg: Msg) -> None:

@@ -20,21 +20,18 @@ from bench.load import Completions
 from bench.measure import LoadConfig, Target
 from bench.profiling import sampled
 from bench.report import REPO, progress
-from bench.stems import put_stems
+from bench.stems import USER, submission
 from bench.verify import verify_jobs
 from libs.config.settings import Settings
-from libs.events.catalogue import JobSubmitted
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent
 from libs.events.group_commit import GroupCommitter
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
 from libs.servers import EmbeddedNats, EmbeddedPostgres
-from redub.runtime.connections import local_blob_store
 from redub.runtime.dev_stack import DevStack
 
 STAGES = ("transcriber", "translator", "synthesizer", "mixer")
-USER = UUID("00000000-0000-4000-8000-0000000be4c4")
 INSTANT_ENV = {
     "REDUB_STT_PROVIDER": "instant",
     "REDUB_TRANSLATOR_PROVIDER": "pseudo",
@@ -130,15 +127,7 @@ async def pipeline_target(
     try:
         await bus.provision()
         await wait_consumers(bus.js, settings.stream_name, stack)
-        voice, background = await put_stems(local_blob_store(settings))
-        payload = JobSubmitted(
-            user_id=USER,
-            source_language="en",
-            target_languages=languages,
-            voice=voice,
-            background=background,
-            retention_hours=settings.retention_hours,
-        )
+        payload = await submission(settings, languages)
         done = Completions()
 
         async def on_completed(msg: Msg) -> None:

@@ -1,10 +1,15 @@
 """The tiny voice and background stems every benchmark job shares."""
 
-from uuid import uuid4
+from collections.abc import Sequence
+from uuid import UUID, uuid4
 
-from libs.events.catalogue import Stem
+from libs.config.settings import Settings
+from libs.events.catalogue import JobSubmitted, Stem
 from libs.storage.blob_store import BlobStore
 from libs.synthesis.instant import silent_wav
+from redub.runtime.connections import local_blob_store
+
+USER = UUID("00000000-0000-4000-8000-0000000be4c4")
 
 SAMPLE_RATE = 8_000
 DURATION_S = 2.0  # under one 3 s segment of the instant transcript: one line per job
@@ -21,3 +26,16 @@ async def put_stems(blobs: BlobStore) -> tuple[Stem, Stem]:
         )
         stems.append(Stem(upload_id=upload_id, blob=ref, duration_s=DURATION_S))
     return stems[0], stems[1]
+
+
+async def submission(settings: Settings, languages: Sequence[str]) -> JobSubmitted:
+    """What every benchmark job submits: the stored stems, English into `languages`."""
+    voice, background = await put_stems(local_blob_store(settings))
+    return JobSubmitted(
+        user_id=USER,
+        source_language="en",
+        target_languages=list(languages),
+        voice=voice,
+        background=background,
+        retention_hours=settings.retention_hours,
+    )
