@@ -19,7 +19,7 @@ def parse_advisory(data: bytes) -> MaxDeliveries | None:
     """The advisory in `data`, or None when it is not a well-formed one."""
     try:
         doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
     if not isinstance(doc, dict):
         return None

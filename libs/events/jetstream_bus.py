@@ -1,6 +1,7 @@
 """The bus on NATS JetStream: one file-backed stream, durable pull consumers."""
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,10 +17,13 @@ from nats.js.errors import BadRequestError, NotFoundError
 from libs.events.advisory import parse_advisory
 from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
 from libs.events.envelope import RecordedEvent
+from libs.events.upcasting import NewerSchemaVersion
 from libs.events.wire import decode, encode, subject_for
 from libs.observability.metrics import POISON_MESSAGES
 
 ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
+# How long a message of a newer schema version waits before it is offered again.
+NEWER_VERSION_RETRY_S = 60.0
 log = structlog.get_logger()
 
 
@@ -58,12 +62,26 @@ class JetStreamSubscription:
         self._sub = sub
         self._consumer = consumer
         self._prefix = prefix
+        # A pull request can deliver after its fetch returned, and nats-py hands such late
+        # messages to the next fetch whatever its batch: what exceeds the batch waits here
+        # (freshened with an in-progress ack) so the caller never holds more than it asked.
+        self._overflow: list[Msg] = []
 
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
-        try:
-            msgs = await self._sub.fetch(batch, timeout=timeout)
-        except (NatsTimeout, TimeoutError):
-            return []
+        msgs = self._overflow[:batch]
+        del self._overflow[:batch]
+        if len(msgs) < batch:
+            try:
+                msgs += await self._sub.fetch(batch - len(msgs), timeout=timeout)
+            except (NatsTimeout, TimeoutError):
+                pass
+        if len(msgs) > batch:
+            extra = msgs[batch:]
+            msgs = msgs[:batch]
+            for m in extra:
+                with contextlib.suppress(Exception):
+                    await m.in_progress()
+            self._overflow.extend(extra)
         out: list[Delivery] = []
         for m in msgs:
             event = await _decode_or_terminate(m, m.data, self._consumer)
@@ -76,6 +94,11 @@ class JetStreamSubscription:
         return out
 
     async def close(self) -> None:
+        # Messages taken but never handed out go back at once, not after their ack wait.
+        for m in self._overflow:
+            with contextlib.suppress(Exception):
+                await m.nak()
+        self._overflow.clear()
         await self._sub.unsubscribe()
 
 
@@ -88,11 +111,13 @@ class ExhaustedSubscription:
         js: JetStreamContext,
         stream: str,
         consumer: str,
+        max_deliver: int,
     ):
         self._sub = sub
         self._js = js
         self._stream = stream
         self._consumer = consumer
+        self._max_deliver = max_deliver
 
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
         try:
@@ -101,7 +126,11 @@ class ExhaustedSubscription:
             return []
         out: list[Delivery] = []
         for m in msgs:
-            delivery = await self._load(m)
+            try:
+                delivery = await self._load(m)
+            except Exception as exc:  # this one only: it comes back after its ack wait
+                log.warning("loading an exhausted message failed", error=repr(exc))
+                continue
             if delivery is not None:
                 out.append(delivery)
         return out
@@ -115,6 +144,10 @@ class ExhaustedSubscription:
             return None
         if advisory.stream != self._stream or advisory.consumer != self._consumer:
             await _terminate(m, self._consumer, "foreign_advisory", "names another consumer")
+            return None
+        if advisory.deliveries < self._max_deliver:
+            # The server sends one only when deliveries ran out: this one is forged.
+            await _terminate(m, self._consumer, "foreign_advisory", "deliveries not exhausted")
             return None
         try:
             raw = await self._js.get_msg(self._stream, advisory.stream_seq)
@@ -187,16 +220,20 @@ class JetStreamBus(Bus):
         )
 
     async def publish(self, events: Sequence[RecordedEvent]) -> None:
-        futures = [
-            await self.js.publish_async(
-                subject_for(self.prefix, e.type),
-                encode(e),
-                headers={"Nats-Msg-Id": str(e.event_id)},
+        # Concurrent request-style publishes, each awaiting its PubAck. (nats-py's
+        # `publish_async` keeps a slot for a publish that failed while reconnecting, so a
+        # long outage would use up its slots and hang every later publish.)
+        await asyncio.gather(
+            *(
+                self.js.publish(
+                    subject_for(self.prefix, e.type),
+                    encode(e),
+                    timeout=10,
+                    headers={"Nats-Msg-Id": str(e.event_id)},
+                )
+                for e in events
             )
-            for e in events
-        ]
-        if futures:
-            await asyncio.wait_for(asyncio.gather(*futures), timeout=10)
+        )
 
     async def subscribe(self, spec: ConsumerSpec) -> Subscription:
         subjects = [subject_for(self.prefix, t) for t in spec.event_types]
@@ -227,7 +264,7 @@ class JetStreamBus(Bus):
         )
         await _ensure_consumer(self.js, stream, config)
         sub = await self.js.pull_subscribe_bind(durable=name, stream=stream)
-        return ExhaustedSubscription(sub, self.js, self.stream, spec.name)
+        return ExhaustedSubscription(sub, self.js, self.stream, spec.name, spec.max_deliver)
 
 
 async def _decode_or_terminate(msg: Msg, data: bytes, consumer: str) -> RecordedEvent | None:
@@ -235,6 +272,14 @@ async def _decode_or_terminate(msg: Msg, data: bytes, consumer: str) -> Recorded
     cannot hold back any other message."""
     try:
         return decode(data)
+    except NewerSchemaVersion as exc:
+        # Written by a newer build during a rolling deploy: not poison; a replica that
+        # reads it (or this one, upgraded) takes it later.
+        POISON_MESSAGES.labels(consumer, "newer_version").inc()
+        log.warning("message of a newer schema version left for later", error=str(exc))
+        with contextlib.suppress(Exception):
+            await msg.nak(delay=NEWER_VERSION_RETRY_S)
+        return None
     except Exception as exc:
         await _terminate(msg, consumer, "undecodable", repr(exc)[:200])
         return None

@@ -160,6 +160,8 @@ class StageRunner(Generic[P]):
         ):
             try:
                 await self._handle_delivery(d)
+            except _Abandoned:
+                log.warning("left for redelivery: stopping while the store is unreachable")
             except Exception as exc:  # a fault of this message only: never the process's
                 log.error("message failed in the runner", error=repr(exc), attempt=d.attempt)
                 await self._settle(d, done=False)
@@ -249,16 +251,18 @@ class StageRunner(Generic[P]):
         try:
             result = await self._commit(commit, tries)
         except Exception as exc:  # not an outage: the log refuses this output as it is
+            if isinstance(exc, _Abandoned):
+                raise
             APPEND_ERRORS.labels(self.stage.name).inc()
             if not tries.uncertain:
                 await self._discard(work)
-            if isinstance(exc, StreamError):
-                await self._poison(d, "refused_by_stream", repr(exc), settle=False)
-                return True
             log.error("append refused", error=repr(exc))
             if failure is not None:
-                return True  # even the failure event was refused: nothing more to try
-            if d.attempt < self.config.max_deliver:
+                # Even the failure event was refused: never ack what the log does not hold;
+                # the message runs out of deliveries and `give_up` tries once more.
+                return False
+            # A stream that refuses the output (no such task) will refuse it on every try.
+            if d.attempt < self.config.max_deliver and not isinstance(exc, StreamError):
                 return False
             reason = f"the log refused the output: {_reason(exc)}"
             failed = [self._failure(payload, work.item, reason, d.attempt)]
@@ -330,6 +334,8 @@ class StageRunner(Generic[P]):
             except Exception as exc:
                 if not is_outage(exc):
                     raise
+                if self.stop.is_set():  # shutting down: the bus redelivers it elsewhere
+                    raise _Abandoned from exc
                 if self._reachable.is_set():
                     log.warning("store or bus unreachable; holding work", error=repr(exc))
                 self._reachable.clear()
@@ -369,6 +375,8 @@ class StageRunner(Generic[P]):
             for d in deliveries:
                 try:
                     await self.give_up(d)
+                except _Abandoned:
+                    continue  # unsettled: back after its ack wait, to this or another replica
                 except Exception as exc:  # back after the ack wait; never the process's end
                     log.error("exhausted message failed in the runner", error=repr(exc))
                     await self._settle(d, done=False)
@@ -401,6 +409,10 @@ class StageRunner(Generic[P]):
             except StreamError as exc:
                 log.error("failure event refused by its stream", error=repr(exc))
         await d.ack()
+
+
+class _Abandoned(Exception):
+    """Work given up unsettled: the process stops while the store is unreachable."""
 
 
 @dataclass(slots=True)

@@ -31,6 +31,10 @@ class UnknownEventType(LookupError):
     """A stored event whose type this build does not know."""
 
 
+class NewerSchemaVersion(LookupError):
+    """A payload written by a newer build (a rolling deploy): not malformed, not for us yet."""
+
+
 def decode_payload(
     event_type: str,
     version: int,
@@ -41,6 +45,10 @@ def decode_payload(
     model = CATALOGUE.get(event_type)
     if model is None:
         raise UnknownEventType(event_type)
+    if version > model.version:
+        raise NewerSchemaVersion(
+            f"{event_type} version {version} (this build reads {model.version})"
+        )
     payload = dict(data)
     while version < model.version:
         payload = upcasters[(event_type, version)](payload)

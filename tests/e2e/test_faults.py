@@ -100,6 +100,8 @@ def test_poison_messages_are_settled_once_and_stages_keep_working(
                 (to_translator, b'{"stream": "%s", "consumer": "translator"}' % stream.encode()),
                 (to_translator, advisory(stream, "synthesizer", seqs[3])),
                 (to_translator, advisory("OTHER", "translator", seqs[3])),
+                # Forged: the real job's message, deliveries not exhausted (it would fail it).
+                (to_translator, advisory(stream, "translator", real_transcript_seq, 1)),
                 # Well-formed advisories naming: garbage, a message of another type, a forged
                 # event, a message that is gone, and a message that was handled in full.
                 (to_translator, advisory(stream, "translator", seqs[3])),
@@ -116,7 +118,7 @@ def test_poison_messages_are_settled_once_and_stages_keep_working(
             "subject_mismatch": 1,
             "not_in_log": 3,
             "bad_advisory": 2,
-            "foreign_advisory": 2,
+            "foreign_advisory": 3,
             "wrong_type": 1,
         }
         deadline = time.monotonic() + 20

@@ -35,3 +35,7 @@ def test_a_well_formed_advisory() -> None:
 )
 def test_malformed_advisories_are_none(data: bytes) -> None:
     assert parse_advisory(data) is None
+
+
+def test_json_nested_past_the_parser_is_none_not_an_error() -> None:
+    assert parse_advisory(b"[" * 100_000) is None

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from libs.events.catalogue import CATALOGUE, BlobRef, Payload
-from libs.events.upcasting import UPCASTERS, UnknownEventType, decode_payload
+from libs.events.upcasting import UPCASTERS, NewerSchemaVersion, UnknownEventType, decode_payload
 from libs.events.wire import decode, encode, subject_for
 from tests.support.builders import dub, recorded, submitted
 
@@ -68,3 +68,24 @@ def test_an_older_version_on_the_wire_is_upcast() -> None:
 def test_unknown_type_is_an_error() -> None:
     with pytest.raises(UnknownEventType):
         decode_payload("job.exploded", 1, {})
+
+
+def test_a_newer_version_than_this_build_reads_is_named_as_such() -> None:
+    # Not "malformed": a rolling deploy's newer writer; the bus leaves it for later.
+    with pytest.raises(NewerSchemaVersion, match="version 9"):
+        decode_payload("dub.ready", 9, {"language": "fr", "artifacts": []})
+
+
+def test_version_one_stage_events_read_with_no_brief() -> None:
+    payload = decode_payload(
+        "speech.ready",
+        1,
+        {
+            "language": "fr",
+            "speech": {"key": "k", "size": 1, "sha256": "0" * 64, "content_type": "x"},
+            "clips": 1,
+            "duration_s": 1.0,
+            "provider": "espeak",
+        },
+    )
+    assert getattr(payload, "brief", "missing") is None

@@ -14,7 +14,7 @@ from libs.events.envelope import RecordedEvent
 from libs.events.event_log import Precheck
 from libs.events.memory_bus import MemoryBus
 from libs.events.memory_store import MemoryEventStore
-from libs.events.runner import StageRunner
+from libs.events.runner import OUTAGE_RETRY_MAX_S, StageRunner
 from libs.events.work import WorkItem
 from tests.support.builders import blob, recorded, translation
 from tests.unit.libs.events.test_runner import FAST, Translate, run_until, transcribed_job, types
@@ -271,3 +271,61 @@ async def test_a_commit_whose_answer_was_lost_keeps_its_blobs() -> None:
     assert types(stream).count("translation.ready") == 1
     assert stage.discarded == [], "its blobs are named by the committed event: they stay"
     assert stage.calls == ["fr"]
+
+
+class RefusingStore(MemoryEventStore):
+    """A log that refuses every stage output (a bug, a constraint): not an outage."""
+
+    async def append(self, commits: Sequence[Commit]) -> list[list[RecordedEvent] | None]:
+        if any(c.handled for c in commits):
+            raise RuntimeError("constraint violated")
+        return await super().append(commits)
+
+
+class Recorded:
+    """A delivery that records how it was settled."""
+
+    def __init__(self, event: RecordedEvent, attempt: int) -> None:
+        self.event = event
+        self.attempt = attempt
+        self.settled: list[str] = []
+
+    async def ack(self) -> None:
+        self.settled.append("ack")
+
+    async def nak(self, delay: float) -> None:
+        self.settled.append("nak")
+
+    async def in_progress(self) -> None:
+        return None
+
+    async def term(self) -> None:
+        self.settled.append("term")
+
+
+async def test_a_message_is_never_acked_while_the_log_holds_nothing_for_it() -> None:
+    store, bus = RefusingStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    [event] = [e for e in await store.read_stream(job.job_id) if e.type == "transcript.ready"]
+    last = Recorded(event, attempt=FAST.max_deliver)
+    await StageRunner(Translate(), store, bus, FAST).handle_delivery(last)
+    # Neither the output nor the failure event went in: the bus keeps the message (its
+    # deliveries run out and the exhausted path tries again), it is not acked away.
+    assert last.settled == ["nak"]
+    assert types(await store.read_stream(job.job_id)) == ["job.submitted", "transcript.ready"]
+
+
+async def test_stopping_during_an_outage_leaves_the_message_for_redelivery() -> None:
+    store, bus = FlakyStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    [event] = [e for e in await store.read_stream(job.job_id) if e.type == "transcript.ready"]
+    runner = StageRunner(Translate(), store, bus, FAST)
+    store.up = False
+    held = Recorded(event, attempt=1)
+    task = asyncio.create_task(runner.handle_delivery(held))
+    await asyncio.sleep(0.3)
+    assert not task.done(), "held through the outage"
+    runner.stop.set()
+    async with asyncio.timeout(OUTAGE_RETRY_MAX_S + 1):
+        await task
+    assert held.settled == [], "unsettled: the bus redelivers it after its ack wait"
