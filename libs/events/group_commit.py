@@ -1,11 +1,11 @@
 """Group commit: concurrent callers' commits share one append transaction and one publish."""
 
-import asyncio
 from collections.abc import Sequence
 
 import structlog
 
 from libs.events.bus import Bus
+from libs.events.coalescer import Coalescer
 from libs.events.commit import Commit
 from libs.events.envelope import RecordedEvent
 from libs.events.outage import is_outage
@@ -17,50 +17,23 @@ Result = list[RecordedEvent] | None
 
 
 class GroupCommitter:
-    """Appends and publishes commits from many concurrent callers in batches.
-
-    While one batch is being written, the commits that arrive meanwhile wait and go in
-    the next one, so under load a transaction carries many commits and at rest a commit
-    goes alone at once (no timer, no added latency). One commit that cannot be appended
-    fails only its own caller.
-    """
+    """Appends and publishes commits from many concurrent callers in batches (one
+    transaction per batch); one commit that cannot be appended fails only its own caller."""
 
     def __init__(self, store: EventStore, bus: Bus, max_batch: int = 64) -> None:
         self.store = store
         self.bus = bus
-        self.max_batch = max_batch
-        self._queue: list[tuple[Commit, asyncio.Future[Result]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batches: Coalescer[Commit, Result] = Coalescer(self._write, max_batch)
 
     async def commit(self, commit: Commit) -> Result:
         """Append `commit` and publish its events; None when its handled key was taken."""
-        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._queue.append((commit, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-        # Shielded: a caller that gives up must not cancel the batch others wait on.
-        return await asyncio.shield(future)
+        return await self._batches.submit(commit)
 
-    async def _write(self) -> None:
-        while self._queue:
-            batch = self._queue[: self.max_batch]
-            del self._queue[: self.max_batch]
-            try:
-                results = await self._append([c for c, _ in batch])
-                recorded = [e for r in results if isinstance(r, list) for e in r]
-                await publish_committed(self.store, self.bus, recorded)
-            except BaseException as exc:  # cancelled at shutdown: nobody may wait forever
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                raise
-            for (_, future), result in zip(batch, results, strict=True):
-                if future.done():
-                    continue
-                if isinstance(result, BaseException):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+    async def _write(self, commits: list[Commit]) -> list[Result | BaseException]:
+        results = await self._append(commits)
+        recorded = [e for r in results if isinstance(r, list) for e in r]
+        await publish_committed(self.store, self.bus, recorded)
+        return results
 
     async def _append(self, commits: Sequence[Commit]) -> list[Result | BaseException]:
         try:
