@@ -5,9 +5,9 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic
 from uuid import uuid4
 
 import structlog
@@ -20,6 +20,7 @@ from libs.events.envelope import RecordedEvent
 from libs.events.group_commit import GroupCommitter
 from libs.events.job_view import StreamError
 from libs.events.outage import is_outage
+from libs.events.outage_hold import Abandoned, OutageHold
 from libs.events.precheck_batcher import PrecheckBatcher
 from libs.events.relay import run_relay
 from libs.events.runner_config import RunnerConfig
@@ -31,7 +32,6 @@ from libs.observability.metrics import (
     EVENTS_HANDLED,
     HANDLE_SECONDS,
     IN_FLIGHT,
-    OUTAGE_WAITS,
     POISON_MESSAGES,
     REDELIVERIES,
 )
@@ -39,9 +39,6 @@ from libs.observability.metrics import (
 __all__ = ["RunnerConfig", "StageRunner"]
 
 log = structlog.get_logger()
-T = TypeVar("T")
-# Retrying a call against an unreachable store or bus: from quick to this, doubling.
-OUTAGE_RETRY_MAX_S = 5.0
 
 
 class StageRunner(Generic[P]):
@@ -74,8 +71,7 @@ class StageRunner(Generic[P]):
         self._prechecks = PrecheckBatcher(store)
         self._tasks: set[asyncio.Task[None]] = set()
         self._freed = asyncio.Event()
-        self._reachable = asyncio.Event()
-        self._reachable.set()
+        self._hold = OutageHold(stage.name, self.stop)
         name = stage.name
         self._handle_seconds = HANDLE_SECONDS.labels(name)
         self._handled_ok = EVENTS_HANDLED.labels(name, "ok")
@@ -115,8 +111,8 @@ class StageRunner(Generic[P]):
                 self._freed.clear()
                 await self._wait(self._freed)
                 continue
-            if not self._reachable.is_set():  # an outage: hold what we have, take nothing
-                await self._wait(self._reachable)
+            if not self._hold.reachable.is_set():  # an outage: hold what we have, take nothing
+                await self._wait(self._hold.reachable)
                 continue
             try:
                 # Never more than the free slots: what this process holds, it works on, and
@@ -160,52 +156,47 @@ class StageRunner(Generic[P]):
         ):
             try:
                 await self._handle_delivery(d)
-            except _Abandoned:
+            except Abandoned:
                 log.warning("left for redelivery: stopping while the store is unreachable")
             except Exception as exc:  # a fault of this message only: never the process's
                 log.error("message failed in the runner", error=repr(exc), attempt=d.attempt)
                 await self._settle(d, done=False)
 
     async def _handle_delivery(self, d: Delivery) -> None:
-        event = d.event
-        payload = self._payload(event)
-        if payload is None:
-            await self._poison(d, "wrong_type", f"{event.type} is not {self.stage.consumes.type}")
-            return
-        try:
-            items = list(dict.fromkeys(self.stage.work_items(payload)))
-        except Exception as exc:
-            await self._poison(d, "bad_payload", repr(exc))
-            return
         if d.attempt > 1:
             REDELIVERIES.labels(self.stage.name).inc()
-        keys = {item: self._key(event, item) for item in items}
         self._held.add(d)
         try:
-            known, done = await self._precheck(event, keys.values())
-            if not known:
-                await self._poison(d, "not_in_log", "no committed event has this id")
+            opened = await self._open(d)
+            if opened is None:
                 return
-            todo = [item for item in items if keys[item] not in done]
-            settled = await asyncio.gather(*(self._item(d, payload, i, keys[i]) for i in todo))
+            payload, todo = opened
+            settled = await asyncio.gather(*(self._item(d, payload, i, k) for i, k in todo))
         finally:
             self._held.discard(d)
         await self._settle(d, done=all(settled))
 
-    def _payload(self, event: RecordedEvent) -> P | None:
+    async def _open(self, d: Delivery) -> tuple[P, list[tuple[str, HandledKey]]] | None:
+        """The payload and the items still to do, each with its handled key; None when the
+        message can never be handled (it is then settled as poison)."""
+        event = d.event
         payload = event.payload
-        return payload if isinstance(payload, self.stage.consumes) else None
-
-    def _key(self, event: RecordedEvent, item: str) -> HandledKey:
-        return HandledKey(self.stage.name, f"{event.event_id}:{item}")
-
-    async def _precheck(
-        self, event: RecordedEvent, keys: Iterable[HandledKey]
-    ) -> tuple[bool, set[HandledKey]]:
-        """Whether the event is in the log (a message that is not, is not ours), and which
-        items were handled already (so a redelivery does not redo paid work)."""
-        keys = list(keys)
-        return await self._through_outage(lambda: self._prechecks.check(event.event_id, keys))
+        if not isinstance(payload, self.stage.consumes):
+            await self._poison(d, "wrong_type", f"{event.type} is not {self.stage.consumes.type}")
+            return None
+        try:
+            items = list(dict.fromkeys(self.stage.work_items(payload)))
+        except Exception as exc:
+            await self._poison(d, "bad_payload", repr(exc))
+            return None
+        keys = [HandledKey(self.stage.name, f"{event.event_id}:{item}") for item in items]
+        # Is the event in the log (a message that is not, is not ours), and which items were
+        # handled already (a redelivery must not redo paid work)?
+        known, done = await self._hold.call(lambda: self._prechecks.check(event.event_id, keys))
+        if not known:
+            await self._poison(d, "not_in_log", "no committed event has this id")
+            return None
+        return payload, [(i, k) for i, k in zip(items, keys, strict=True) if k not in done]
 
     async def _item(self, d: Delivery, payload: P, item: str, key: HandledKey) -> bool:
         """One item: handle, commit. True when settled (done, or failed for good)."""
@@ -251,10 +242,10 @@ class StageRunner(Generic[P]):
         try:
             result = await self._commit(commit, tries)
         except Exception as exc:  # not an outage: the log refuses this output as it is
-            if isinstance(exc, _Abandoned):
+            if isinstance(exc, Abandoned):
                 raise
             APPEND_ERRORS.labels(self.stage.name).inc()
-            if not tries.uncertain:
+            if failure is None and not tries.uncertain:  # a failure's attempt went already
                 await self._discard(work)
             log.error("append refused", error=repr(exc))
             if failure is not None:
@@ -288,7 +279,7 @@ class StageRunner(Generic[P]):
                 tries.uncertain = tries.uncertain or is_outage(exc)
                 raise
 
-        return await self._through_outage(once)
+        return await self._hold.call(once)
 
     def _failure(self, payload: P, item: str, reason: str, attempts: int) -> StageFailed:
         return StageFailed(
@@ -314,39 +305,14 @@ class StageRunner(Generic[P]):
         except Exception as exc:  # the ack wait will redeliver; handled rows dedupe
             log.warning("settle failed", error=repr(exc))
 
-    async def _poison(self, d: Delivery, kind: str, detail: str, settle: bool = True) -> None:
+    async def _poison(self, d: Delivery, kind: str, detail: str) -> None:
         """A message that can never be handled: logged once, counted, settled."""
         POISON_MESSAGES.labels(self.stage.name, kind).inc()
         log.error(
             "message can never be handled; settled", kind=kind, type=d.event.type, detail=detail
         )
-        if settle:
-            with contextlib.suppress(Exception):
-                await d.term()
-
-    async def _through_outage(self, call: Callable[[], Awaitable[T]]) -> T:
-        """`call()`, retried for as long as the store or bus is unreachable: an outage is not
-        the job's fault, so it charges no delivery, and no new work is taken meanwhile."""
-        delay = 0.1
-        while True:
-            try:
-                result = await call()
-            except Exception as exc:
-                if not is_outage(exc):
-                    raise
-                if self.stop.is_set():  # shutting down: the bus redelivers it elsewhere
-                    raise _Abandoned from exc
-                if self._reachable.is_set():
-                    log.warning("store or bus unreachable; holding work", error=repr(exc))
-                self._reachable.clear()
-                OUTAGE_WAITS.labels(self.stage.name).inc()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, OUTAGE_RETRY_MAX_S)
-                continue
-            if not self._reachable.is_set():
-                log.info("store and bus reachable again")
-                self._reachable.set()
-            return result
+        with contextlib.suppress(Exception):
+            await d.term()
 
     async def _heartbeats(self) -> None:
         """In-progress acks for every message being worked on, every third of the ack wait,
@@ -375,7 +341,7 @@ class StageRunner(Generic[P]):
             for d in deliveries:
                 try:
                     await self.give_up(d)
-                except _Abandoned:
+                except Abandoned:
                     continue  # unsettled: back after its ack wait, to this or another replica
                 except Exception as exc:  # back after the ack wait; never the process's end
                     log.error("exhausted message failed in the runner", error=repr(exc))
@@ -384,35 +350,23 @@ class StageRunner(Generic[P]):
     async def give_up(self, d: Delivery) -> None:
         """A message that ran out of deliveries with no worker finishing it (each crashed or
         outran its ack wait): a failure event for each item not yet handled."""
+        opened = await self._open(d)
+        if opened is None:
+            return
+        payload, todo = opened
         event = d.event
-        payload = self._payload(event)
-        if payload is None:
-            await self._poison(d, "wrong_type", f"{event.type} is not {self.stage.consumes.type}")
-            return
-        items = list(dict.fromkeys(self.stage.work_items(payload)))
-        keys = {item: self._key(event, item) for item in items}
-        known, done = await self._precheck(event, keys.values())
-        if not known:
-            await self._poison(d, "not_in_log", "no committed event has this id")
-            return
         reason = (
             f"gave up after {d.attempt} deliveries: each worker crashed or outran its ack wait"
             f" of {self.config.ack_wait_s:g} s"
         )
-        for item in items:
-            if keys[item] in done:
-                continue
+        for item, key in todo:
             failed = self._failure(payload, item, reason, max(1, d.attempt))
-            commit = Commit(event.job_id, [event.caused(failed)], handled=keys[item])
+            commit = Commit(event.job_id, [event.caused(failed)], handled=key)
             try:
                 await self._commit(commit)
             except StreamError as exc:
                 log.error("failure event refused by its stream", error=repr(exc))
         await d.ack()
-
-
-class _Abandoned(Exception):
-    """Work given up unsettled: the process stops while the store is unreachable."""
 
 
 @dataclass(slots=True)

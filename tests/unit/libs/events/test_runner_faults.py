@@ -14,7 +14,8 @@ from libs.events.envelope import RecordedEvent
 from libs.events.event_log import Precheck
 from libs.events.memory_bus import MemoryBus
 from libs.events.memory_store import MemoryEventStore
-from libs.events.runner import OUTAGE_RETRY_MAX_S, StageRunner
+from libs.events.outage_hold import OUTAGE_RETRY_MAX_S
+from libs.events.runner import StageRunner
 from libs.events.work import WorkItem
 from tests.support.builders import blob, recorded, translation
 from tests.unit.libs.events.test_runner import FAST, Translate, run_until, transcribed_job, types
