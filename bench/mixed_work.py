@@ -9,9 +9,6 @@ process writes a line per item it handled, `bench.mixed_stage`).
 import asyncio
 import json
 import random
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -21,12 +18,11 @@ from uuid import UUID
 
 import asyncpg
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 
 from bench.load import Completions
 from bench.pipeline import INSTANT_ENV, STAGES
-from bench.report import REPO, emit, figure, progress
+from bench.replicas import Replicas
+from bench.report import emit, figure, progress
 from bench.slow_items import job_items, slow_items
 from bench.stats import percentile
 from bench.stems import USER, submission
@@ -37,7 +33,6 @@ from libs.events.envelope import NewEvent
 from libs.events.group_commit import GroupCommitter
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
-from redub.runtime.dev_stack import DevStack
 
 BENCH = "mixed_work"
 RATIO_TARGET = 1.5
@@ -94,113 +89,6 @@ class RunResult:
         return max(self.replica_items[stage].values()) / total if total else 0.0
 
 
-class Replicas:
-    """`cfg.replicas` processes per stage (`bench.mixed_stage`), sharing its durable consumer."""
-
-    def __init__(self, settings: Settings, folder: Path, cfg: MixedConfig, slow: bool) -> None:
-        self.folder = folder
-        self.items_dir = folder / "items"
-        self.cfg = cfg
-        self.procs: dict[str, list[subprocess.Popen[bytes]]] = {s: [] for s in STAGES}
-        extra = dict(INSTANT_ENV)
-        extra.update(
-            {
-                "BENCH_ITEMS_DIR": str(self.items_dir),
-                "BENCH_SLOW_FRACTION": str(cfg.slow_fraction if slow else 0.0),
-                "BENCH_FAST_S": str(cfg.fast_s),
-                "BENCH_SLOW_S": str(cfg.slow_s),
-            }
-        )
-        # The stages' own limits unless set: the instant bench's concurrency does not apply.
-        extra.pop("REDUB_CONCURRENCY", None)
-        if cfg.concurrency:
-            extra["REDUB_CONCURRENCY"] = str(cfg.concurrency)
-        stack = DevStack(settings, services=(), extra_env=extra)
-        stack.start_servers()  # the servers run already: this migrates and makes the app login
-        self.env = stack.env()
-
-    def start(self) -> None:
-        logs = self.folder / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        for stage in STAGES:
-            for n in range(self.cfg.replicas):
-                with (logs / f"{stage}-{n}.log").open("ab") as log:
-                    proc = subprocess.Popen(
-                        [sys.executable, "-m", "bench.mixed_stage", stage],
-                        env=self.env,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        cwd=REPO,
-                    )
-                self.procs[stage].append(proc)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM every replica (they drain), then wait; SIGKILL one that will not go."""
-        alive = [p for ps in self.procs.values() for p in ps if p.poll() is None]
-        for p in alive:
-            p.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for p in alive:
-            try:
-                p.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-    def dead(self) -> list[str]:
-        """Replicas that exited, as "stage pid (code)"."""
-        return [
-            f"{s} {p.pid} ({p.returncode})"
-            for s, ps in self.procs.items()
-            for p in ps
-            if p.poll() is not None
-        ]
-
-    def items(self, job_ids: set[str]) -> tuple[dict[str, dict[int, int]], int, int]:
-        """Per stage and replica, the items of `job_ids` it handled (every line, so a
-        redelivered item counts where it ran again); and how many, and how many slow."""
-        out: dict[str, dict[int, int]] = {s: {p.pid: 0 for p in ps} for s, ps in self.procs.items()}
-        total = slow = 0
-        for stage, pids in out.items():
-            for pid in pids:
-                path = self.items_dir / f"{stage}.{pid}.items"
-                if not path.exists():
-                    continue
-                for line in path.read_text().splitlines():
-                    job, _, is_slow, *_ = line.split("\t")
-                    if job in job_ids:
-                        pids[pid] += 1
-                        total += 1
-                        slow += is_slow == "1"
-        return out, total, slow
-
-
-async def wait_ready(
-    js: JetStreamContext, stream: str, replicas: Replicas, timeout: float = 60.0
-) -> None:
-    """Until every stage's durable consumer exists and has a pull request waiting from each
-    replica (so none starts with a head start); a replica that exits fails the run."""
-    deadline = time.monotonic() + timeout
-    want = replicas.cfg.replicas
-    for stage in STAGES:
-        waiting = 0
-        while True:
-            if dead := replicas.dead():
-                raise RuntimeError(f"replica exited: {dead}; see {replicas.folder / 'logs'}")
-            try:
-                waiting = (await js.consumer_info(stream, stage)).num_waiting or 0
-            except NotFoundError:
-                waiting = -1
-            if waiting >= want:
-                break
-            if time.monotonic() > deadline:
-                if waiting < 0:
-                    raise TimeoutError(f"stage {stage} did not subscribe in {timeout:.0f} s")
-                progress(f"{BENCH}: {stage}: {waiting} of {want} replicas pulling; going on")
-                break
-            await asyncio.sleep(0.1)
-
-
 async def wait_all(
     done: Completions, job_ids: Sequence[str], timeout: float, replicas: Replicas
 ) -> list[str]:
@@ -246,7 +134,7 @@ async def drive(
     )
     try:
         await bus.provision()
-        await wait_ready(bus.js, settings.stream_name, replicas)
+        await replicas.wait_ready(bus.js, settings.stream_name)
         payload = await submission(settings, cfg.languages)
         done = Completions()
 
@@ -311,6 +199,21 @@ async def drive(
         await store.close()
 
 
+def replica_env(cfg: MixedConfig, slow: bool) -> dict[str, str]:
+    """What each replica reads: the instant providers, the work mix, its concurrency."""
+    env = {
+        **INSTANT_ENV,
+        "BENCH_SLOW_FRACTION": str(cfg.slow_fraction if slow else 0.0),
+        "BENCH_FAST_S": str(cfg.fast_s),
+        "BENCH_SLOW_S": str(cfg.slow_s),
+    }
+    # The stages' own limits unless set: the instant bench's concurrency does not apply.
+    env.pop("REDUB_CONCURRENCY", None)
+    if cfg.concurrency:
+        env["REDUB_CONCURRENCY"] = str(cfg.concurrency)
+    return env
+
+
 def _uuid(rng: random.Random) -> str:
     return str(UUID(int=rng.getrandbits(128), version=4))
 
@@ -337,7 +240,7 @@ def _job_id(msg: Msg) -> str:
 def run_once(settings: Settings, root: Path, cfg: MixedConfig, label: str, slow: bool) -> RunResult:
     """Fresh replicas (with or without slow items), one timed load, the replicas' counts."""
     with ExitStack() as cleanup:
-        replicas = Replicas(settings, root / label, cfg, slow)
+        replicas = Replicas(settings, root / label, cfg.replicas, replica_env(cfg, slow))
         cleanup.callback(replicas.stop)
         progress(
             f"{BENCH}: {label}: starting {cfg.replicas} replicas of each stage "
