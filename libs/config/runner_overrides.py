@@ -1,7 +1,7 @@
 """Stage runner limits from the environment: `REDUB_<FIELD>` for every stage, then
 `REDUB_<STAGE>_<FIELD>` for one, over the defaults the stage declares."""
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,8 +27,7 @@ def runner_config(
 ) -> RunnerConfig:
     """The stage's limits: its defaults, then every-stage variables, then its own."""
     config = replace(defaults, relay_interval_s=relay_interval_s, relay_grace_s=relay_grace_s)
-    known = {f.name for f in fields(RunnerConfig)}
     for prefix in ("REDUB_", f"REDUB_{stage.upper()}_"):
         set_here = RunnerOverrides(_env_prefix=prefix).model_dump(exclude_none=True)
-        config = replace(config, **{k: v for k, v in set_here.items() if k in known})
+        config = replace(config, **set_here)
     return config

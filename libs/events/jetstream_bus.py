@@ -17,6 +17,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 from libs.events.advisory import parse_advisory
 from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
 from libs.events.envelope import RecordedEvent
+from libs.events.poison import settle_poison
 from libs.events.upcasting import NewerSchemaVersion
 from libs.events.wire import decode, encode, subject_for
 from libs.observability.metrics import POISON_MESSAGES
@@ -286,19 +287,7 @@ async def _decode_or_terminate(msg: Msg, data: bytes, consumer: str) -> Recorded
 
 
 async def _terminate(msg: Msg, consumer: str, kind: str, detail: str) -> None:
-    """Settle a message that can never be handled: logged once, counted, never redelivered."""
-    POISON_MESSAGES.labels(consumer, kind).inc()
-    log.error(
-        "message can never be handled; settled",
-        consumer=consumer,
-        kind=kind,
-        subject=msg.subject,
-        detail=detail,
-    )
-    try:
-        await msg.term()
-    except Exception as exc:  # the bus is down: it comes back and is settled then
-        log.warning("settling a poison message failed", error=repr(exc))
+    await settle_poison(msg, consumer, kind, detail, subject=msg.subject)
 
 
 def _filter(subjects: list[str]) -> dict[str, Any]:

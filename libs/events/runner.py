@@ -21,6 +21,7 @@ from libs.events.group_commit import GroupCommitter
 from libs.events.job_view import StreamError
 from libs.events.outage import is_outage
 from libs.events.outage_hold import Abandoned, OutageHold
+from libs.events.poison import settle_poison
 from libs.events.precheck_batcher import PrecheckBatcher
 from libs.events.relay import run_relay
 from libs.events.runner_config import RunnerConfig
@@ -32,7 +33,6 @@ from libs.observability.metrics import (
     EVENTS_HANDLED,
     HANDLE_SECONDS,
     IN_FLIGHT,
-    POISON_MESSAGES,
     REDELIVERIES,
 )
 
@@ -306,13 +306,7 @@ class StageRunner(Generic[P]):
             log.warning("settle failed", error=repr(exc))
 
     async def _poison(self, d: Delivery, kind: str, detail: str) -> None:
-        """A message that can never be handled: logged once, counted, settled."""
-        POISON_MESSAGES.labels(self.stage.name, kind).inc()
-        log.error(
-            "message can never be handled; settled", kind=kind, type=d.event.type, detail=detail
-        )
-        with contextlib.suppress(Exception):
-            await d.term()
+        await settle_poison(d, self.stage.name, kind, detail, type=d.event.type)
 
     async def _heartbeats(self) -> None:
         """In-progress acks for every message being worked on, every third of the ack wait,
