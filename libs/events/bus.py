@@ -37,6 +37,10 @@ class Subscription(Protocol):
 
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]: ...
 
+    async def keep_alive(self) -> None:
+        """Reset the ack wait of messages taken from the bus but not handed out yet."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -65,7 +65,7 @@ class JetStreamSubscription:
         self._prefix = prefix
         # A pull request can deliver after its fetch returned, and nats-py hands such late
         # messages to the next fetch whatever its batch: what exceeds the batch waits here
-        # (freshened with an in-progress ack) so the caller never holds more than it asked.
+        # (kept alive with in-progress acks) so the caller never holds more than it asked.
         self._overflow: list[Msg] = []
 
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
@@ -77,12 +77,9 @@ class JetStreamSubscription:
             except (NatsTimeout, TimeoutError):
                 pass
         if len(msgs) > batch:
-            extra = msgs[batch:]
+            self._overflow.extend(msgs[batch:])
             msgs = msgs[:batch]
-            for m in extra:
-                with contextlib.suppress(Exception):
-                    await m.in_progress()
-            self._overflow.extend(extra)
+            await self.keep_alive()
         out: list[Delivery] = []
         for m in msgs:
             event = await _decode_or_terminate(m, m.data, self._consumer)
@@ -93,6 +90,11 @@ class JetStreamSubscription:
                 continue
             out.append(JetStreamDelivery(m, event))
         return out
+
+    async def keep_alive(self) -> None:
+        for m in self._overflow:
+            with contextlib.suppress(Exception):
+                await m.in_progress()
 
     async def close(self) -> None:
         # Messages taken but never handed out go back at once, not after their ack wait.
@@ -159,6 +161,9 @@ class ExhaustedSubscription:
         if event is None:
             return None
         return _AdvisoryDelivery(m, event, advisory.deliveries)
+
+    async def keep_alive(self) -> None:
+        return None  # advisories are loaded one batch at a time and handled at once
 
     async def close(self) -> None:
         await self._sub.unsubscribe()

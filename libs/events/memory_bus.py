@@ -95,6 +95,9 @@ class _MemorySubscription:
                 out.append(MemoryDelivery(item, c))
         return out
 
+    async def keep_alive(self) -> None:
+        return None  # hands out only what it is asked for
+
     async def close(self) -> None:
         return None
 

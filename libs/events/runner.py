@@ -91,7 +91,7 @@ class StageRunner(Generic[P]):
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self._consume(sub))
-                tg.create_task(self._heartbeats())
+                tg.create_task(self._heartbeats(sub))
                 tg.create_task(self._consume_exhausted(exhausted))
                 tg.create_task(
                     run_relay(self.store, self.bus, self.stop, c.relay_interval_s, c.relay_grace_s)
@@ -308,9 +308,10 @@ class StageRunner(Generic[P]):
     async def _poison(self, d: Delivery, kind: str, detail: str) -> None:
         await settle_poison(d, self.stage.name, kind, detail, type=d.event.type)
 
-    async def _heartbeats(self) -> None:
-        """In-progress acks for every message being worked on, every third of the ack wait,
-        so long work keeps its message; it runs until the last message in hand is done."""
+    async def _heartbeats(self, sub: Subscription) -> None:
+        """In-progress acks for every message being worked on (and every one the bus adapter
+        took but has not handed out), every third of the ack wait, so long work keeps its
+        message; it runs until the last message in hand is done."""
         beat = self.config.ack_wait_s / 3
         due = time.monotonic() + beat
         while not self.stop.is_set() or self._tasks:
@@ -321,6 +322,8 @@ class StageRunner(Generic[P]):
             for d in list(self._held):
                 with contextlib.suppress(Exception):
                     await d.in_progress()
+            with contextlib.suppress(Exception):
+                await sub.keep_alive()
 
     # -- messages that ran out of deliveries -----------------------------------------------
 

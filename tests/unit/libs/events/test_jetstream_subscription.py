@@ -67,3 +67,15 @@ async def test_closing_gives_back_what_was_never_handed_out() -> None:
     await subscription.close()
     assert all("nak" in m.calls for m in msgs[1:]) and "nak" not in msgs[0].calls
     assert sub.unsubscribed
+
+
+async def test_what_waits_beyond_the_batch_is_kept_alive_until_handed_out() -> None:
+    msgs = messages(3)
+    sub: Any = LatePull(list(msgs))
+    subscription = JetStreamSubscription(sub, "translator", "t")
+    await subscription.fetch(1, 0.01)
+    before = [m.calls.count("in_progress") for m in msgs]
+    await subscription.keep_alive()
+    after = [m.calls.count("in_progress") for m in msgs]
+    assert after[0] == before[0], "the handed-out one is the runner's to keep"
+    assert all(a == b + 1 for a, b in zip(after[1:], before[1:], strict=True))
