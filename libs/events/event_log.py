@@ -52,10 +52,6 @@ class EventLog(Protocol):
         """Claim `keys` and lock `job_ids`; commits on a clean exit, keeps nothing on error."""
         ...
 
-    async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
-        """Which of these keys were handled already (a cheap pre-check before work)."""
-        ...
-
     async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         """In one read: which of these events are in the log (a message naming another is
         not ours), and which of these keys were handled already."""

@@ -8,7 +8,7 @@ two languages at once still produce exactly one `job.completed`. Adapters only s
 import itertools
 from collections.abc import Sequence
 
-from libs.events.commit import Commit, HandledKey, duplicates, plan_commits
+from libs.events.commit import Commit, duplicates, plan_commits
 from libs.events.envelope import RecordedEvent, utcnow
 from libs.events.event_log import EventLog
 from libs.observability.metrics import EVENTS_APPENDED
@@ -42,7 +42,3 @@ class JobLog:
         for e in plan.records:
             EVENTS_APPENDED.labels(e.type).inc()
         return plan.per_commit
-
-    async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
-        """Which of these keys were handled already."""
-        return await self.log.handled(keys)

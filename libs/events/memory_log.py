@@ -60,9 +60,6 @@ class MemoryLog:
             self.outbox.update((e.position, committed) for e in batch.records)
             self.views.update((v.job_id, v.model_dump_json()) for v in batch.written)
 
-    async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
-        return {k for k in keys if k in self.handled_at}
-
     async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         wanted = set(event_ids)
         return Precheck(

@@ -80,17 +80,6 @@ class PostgresLog:
             top = await conn.fetchval("SELECT redub_append_lock()")
             yield PostgresBatch(conn, views, claimed, top)
 
-    async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
-        if not keys:
-            return set()
-        rows = await self.pool.fetch(
-            "SELECT consumer, key FROM handled WHERE (consumer, key) IN"
-            " (SELECT * FROM unnest($1::text[], $2::text[]))",
-            [k.consumer for k in keys],
-            [k.key for k in keys],
-        )
-        return {HandledKey(r["consumer"], r["key"]) for r in rows}
-
     async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         rows = await self.pool.fetch(
             "SELECT NULL AS consumer, event_id::text AS key FROM job_events"

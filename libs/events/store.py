@@ -42,10 +42,6 @@ class EventStore:
         """`JobLog.append`: all commits in one transaction; a handled one yields None."""
         return await self.jobs.append(commits)
 
-    async def handled(self, keys: Sequence[HandledKey]) -> set[HandledKey]:
-        """Which of these keys were handled already."""
-        return await self.log.handled(keys)
-
     async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         """`EventLog.precheck`: which events are in the log, which keys were handled."""
         return await self.log.precheck(event_ids, keys)

@@ -86,7 +86,7 @@ class StoreContract:
                 await batch.write([event], [evolve(None, event)])
                 raise RuntimeError("the application changed its mind")
         assert await store.read_all() == [] and await store.load_view(commit.job_id) is None
-        assert await store.handled([key]) == set(), "the claim went with the batch"
+        assert (await store.precheck([], [key])).handled == set(), "the claim went with the batch"
 
     async def test_stale_expected_version_fails_and_writes_nothing(self, store: EventStore) -> None:
         commit = new_job()
@@ -271,10 +271,10 @@ class StoreContract:
         horizon = timedelta(days=30)
         assert await store.log.forget_handled(utcnow() - horizon) == 0
         assert await store.append([key]) == [None], "inside the horizon, still a duplicate"
-        assert await store.handled([key.handled]) == {key.handled}
+        assert (await store.precheck([], [key.handled])).handled == {key.handled}
         later = utcnow() + horizon + timedelta(seconds=1)
         assert await store.log.forget_handled(later - horizon) == 1, "past it, the key goes"
-        assert await store.handled([key.handled]) == set()
+        assert (await store.precheck([], [key.handled])).handled == set()
 
     async def test_jobs_past_retention_are_finished_and_due(self, store: EventStore) -> None:
         done, running = new_job(), new_job()
