@@ -5,13 +5,14 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 
 from libs.events.catalogue import (
     Artifact,
+    ArtifactKind,
     BlobRef,
     DubReady,
     JobCompleted,
@@ -34,7 +35,7 @@ COLUMNS = (
     "causation_id", "correlation_id", "user_id", "occurred_at", "recorded_at",
 )  # fmt: skip
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
-ArtifactKind = Literal["mix", "voice", "srt", "vtt", "manifest"]
+
 BLOCK = 64  # jobs in flight at once: their events interleave in the log
 
 
@@ -74,7 +75,7 @@ def one_job(languages: Sequence[str] = LANGUAGES) -> list[Payload]:
             duration_s=35.0,
             target_languages=langs,
             provider="pocketsphinx",
-            usage=Usage(vendor="pocketsphinx", unit="audio_seconds", quantity=35.0),
+            usage=[Usage(vendor="pocketsphinx", unit="audio_seconds", quantity=35.0)],
         ),
     ]
     out += [
@@ -85,7 +86,7 @@ def one_job(languages: Sequence[str] = LANGUAGES) -> list[Payload]:
             ),
             segments=12,
             provider="pseudo",
-            usage=Usage(vendor="pseudo", unit="characters", quantity=512),
+            usage=[Usage(vendor="pseudo", unit="characters", quantity=512)],
         )
         for lang in langs
     ]
@@ -96,7 +97,7 @@ def one_job(languages: Sequence[str] = LANGUAGES) -> list[Payload]:
             clips=12,
             duration_s=33.4,
             provider="espeak",
-            usage=Usage(vendor="espeak", unit="characters", quantity=530),
+            usage=[Usage(vendor="espeak", unit="characters", quantity=530)],
         )
         for lang in langs
     ]

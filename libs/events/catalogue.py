@@ -38,21 +38,50 @@ class Stem(BaseModel):
     duration_s: float = Field(ge=0)
 
 
+UsageUnit = Literal["audio_seconds", "characters", "input_tokens", "output_tokens", "requests"]
+
+
 class Usage(BaseModel):
-    """What a provider was paid (or would be) for one piece of work."""
+    """One priced line of provider work: how much of what, at which list price.
+
+    `amount` is `quantity x unit_price` as priced when the work was done, from the price
+    table named by `price_table` (a version stamp), so billing replays the log and never
+    re-prices history. Offline providers record their quantity at a zero price.
+    """
 
     model_config = ConfigDict(frozen=True)
     vendor: str
-    unit: Literal["audio_seconds", "characters", "requests"]
-    quantity: float = Field(ge=0)
-    cost_usd: Decimal = Decimal(0)
+    model: str | None = None
+    unit: UsageUnit
+    quantity: Decimal = Field(ge=0)
+    unit_price: Decimal = Field(default=Decimal(0), ge=0)
+    amount: Decimal = Field(default=Decimal(0), ge=0)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    price_table: str | None = None
+
+
+ArtifactKind = Literal[
+    "mix",  # the dubbed programme, 48 kHz WAV
+    "mix_aac",  # the same, AAC in .m4a
+    "voice",  # the dubbed voice stem at its gain in the mix, 48 kHz WAV
+    "voice_aac",  # the same, AAC in .m4a
+    "srt",  # captions of the dubbed language, from the aligned timing
+    "vtt",
+    "manifest",  # JSON: every artifact, per-line timing and loudness, providers
+    "timeline_png",  # source lines against dubbed lines, with the mix's loudness
+    "timeline_svg",
+    "transcript",  # the source transcript JSON (segments, speakers, word timings)
+    "source_srt",  # captions of the source language
+    "source_vtt",
+    "translation",  # JSON: segment ids, source and target text
+]
 
 
 class Artifact(BaseModel):
     """One published output of a language."""
 
     model_config = ConfigDict(frozen=True)
-    kind: Literal["mix", "voice", "srt", "vtt", "manifest"]
+    kind: ArtifactKind
     blob: BlobRef
 
 
@@ -77,44 +106,49 @@ class JobSubmitted(Payload):
 
 
 class TranscriptReady(Payload):
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     type: ClassVar[str] = "transcript.ready"
     transcript: BlobRef
     segments: int = Field(ge=0)
     duration_s: float = Field(ge=0)
     target_languages: list[str]
     provider: str
-    usage: Usage | None = None
+    # Version 3: a list of priced lines (version 2 held at most one, unpriced).
+    usage: list[Usage] = []
     # Version 2: the submission's facts travel forward (None on version-1 events).
     brief: JobBrief | None = None
 
 
 class TranslationReady(Payload):
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     type: ClassVar[str] = "translation.ready"
     language: str
     translation: BlobRef
     segments: int = Field(ge=0)
     provider: str
-    usage: Usage | None = None
+    # Version 3: a list of priced lines (version 2 held at most one, unpriced).
+    usage: list[Usage] = []
     # Version 2: the submission's facts travel forward (None on version-1 events).
     brief: JobBrief | None = None
 
 
 class SpeechReady(Payload):
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     type: ClassVar[str] = "speech.ready"
     language: str
     speech: BlobRef
     clips: int = Field(ge=0)
     duration_s: float = Field(ge=0)
     provider: str
-    usage: Usage | None = None
+    # Version 3: a list of priced lines (version 2 held at most one, unpriced).
+    usage: list[Usage] = []
     # Version 2: the submission's facts travel forward (None on version-1 events).
     brief: JobBrief | None = None
 
 
 class DubReady(Payload):
+    # Version 2: more artifact kinds (AAC, timeline, the words); a version-1 build naks them.
+    version: ClassVar[int] = 2
     type: ClassVar[str] = "dub.ready"
     language: str
     artifacts: list[Artifact]

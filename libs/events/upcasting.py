@@ -17,11 +17,26 @@ def _no_brief(payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, "brief": None}
 
 
+def _usage_lines(payload: dict[str, Any]) -> dict[str, Any]:
+    # Version 2 held one unpriced usage (or none) with `cost_usd`; version 3 holds priced lines.
+    old = payload.get("usage")
+    if old is None:
+        return {**payload, "usage": []}
+    cost = old.get("cost_usd", "0")
+    line = {k: v for k, v in old.items() if k != "cost_usd"}
+    return {**payload, "usage": [{**line, "amount": cost}]}
+
+
 # (event type, from version) -> function lifting a payload to version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("transcript.ready", 1): _no_brief,
     ("translation.ready", 1): _no_brief,
     ("speech.ready", 1): _no_brief,
+    ("transcript.ready", 2): _usage_lines,
+    ("translation.ready", 2): _usage_lines,
+    ("speech.ready", 2): _usage_lines,
+    # Version 2 only added artifact kinds.
+    ("dub.ready", 1): dict,
     # Version 1 requests did not list the job's objects; the janitor purges its prefix.
     ("deletion.requested", 1): lambda payload: {**payload, "known": None},
 }

@@ -60,11 +60,13 @@ class Synthesizer(Stage[TranslationReady]):
                 clips=len(clips),
                 duration_s=sum(c.duration_s for c in clips),
                 provider=self.tts.name,
-                usage=Usage(
-                    vendor=self.tts.name,
-                    unit="characters",
-                    quantity=sum(len(s.text) for s in translation.segments),
-                ),
+                usage=[
+                    Usage(
+                        vendor=self.tts.name,
+                        unit="characters",
+                        quantity=sum(len(s.text) for s in translation.segments),
+                    )
+                ],
                 brief=ready.brief,
             )
         ]

@@ -48,9 +48,11 @@ class Transcriber(Stage[JobSubmitted]):
                 duration_s=transcript.duration_s,
                 target_languages=job.target_languages,
                 provider=self.stt.name,
-                usage=Usage(
-                    vendor=self.stt.name, unit="audio_seconds", quantity=transcript.duration_s
-                ),
+                usage=[
+                    Usage(
+                        vendor=self.stt.name, unit="audio_seconds", quantity=transcript.duration_s
+                    )
+                ],
                 brief=JobBrief(
                     job_id=work.job_id,
                     source_language=job.source_language,

@@ -54,11 +54,13 @@ class TranslatorStage(Stage[TranscriptReady]):
                 translation=ref,
                 segments=len(result.segments),
                 provider=self.translator.name,
-                usage=Usage(
-                    vendor=self.translator.name,
-                    unit="characters",
-                    quantity=sum(len(t) for t in texts),
-                ),
+                usage=[
+                    Usage(
+                        vendor=self.translator.name,
+                        unit="characters",
+                        quantity=sum(len(t) for t in texts),
+                    )
+                ],
                 brief=ready.brief,
             )
         ]

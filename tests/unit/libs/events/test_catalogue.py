@@ -1,5 +1,6 @@
 """The event catalogue, upcasting and the wire format."""
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import pytest
@@ -89,3 +90,23 @@ def test_version_one_stage_events_read_with_no_brief() -> None:
         },
     )
     assert getattr(payload, "brief", "missing") is None
+
+
+def test_version_two_usage_becomes_one_priced_line() -> None:
+    old = {
+        "language": "fr",
+        "translation": {"key": "k", "size": 1, "sha256": "0" * 64, "content_type": "x"},
+        "segments": 3,
+        "provider": "pseudo",
+        "usage": {"vendor": "pseudo", "unit": "characters", "quantity": 42, "cost_usd": "0.5"},
+        "brief": None,
+    }
+    payload = decode_payload("translation.ready", 2, old)
+    [line] = payload.usage
+    assert (line.vendor, line.quantity, line.amount, line.currency) == (
+        "pseudo",
+        Decimal(42),
+        Decimal("0.5"),
+        "USD",
+    )
+    assert decode_payload("translation.ready", 2, {**old, "usage": None}).usage == []

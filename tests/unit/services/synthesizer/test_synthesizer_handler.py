@@ -74,8 +74,8 @@ async def test_speaks_every_line_and_carries_the_brief_forward(tmp_path: Path) -
     assert out.clips == len(index.clips) == 3
     assert out.duration_s == pytest.approx(sum(c.duration_s for c in index.clips))
     assert out.provider == "instant"
-    assert out.usage is not None
-    assert out.usage.quantity == sum(len(s.text) for s in translation.segments)
+    [usage] = out.usage
+    assert usage.quantity == sum(len(s.text) for s in translation.segments)
     assert out.brief is not None and out.brief == ready.brief
     assert out.brief.job_id == done.job_id
     assert out.brief.source_language == "en"

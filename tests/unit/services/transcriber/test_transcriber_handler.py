@@ -62,8 +62,9 @@ async def test_transcribes_the_voice_stem_and_carries_the_brief_forward(tmp_path
     assert ready.duration_s == pytest.approx(STEM_SECONDS)
     assert ready.target_languages == ["fr", "de"]
     assert ready.provider == "instant"
-    assert ready.usage is not None and ready.usage.unit == "audio_seconds"
-    assert ready.usage.quantity == pytest.approx(STEM_SECONDS)
+    [usage] = ready.usage
+    assert usage.unit == "audio_seconds"
+    assert float(usage.quantity) == pytest.approx(STEM_SECONDS)
     assert ready.brief == JobBrief(
         job_id=event.job_id, source_language="en", background=job.background
     )

@@ -53,8 +53,9 @@ async def test_translates_one_language_and_carries_the_brief_forward(tmp_path: P
     ]
     assert out.segments == len(source.segments) == 3
     assert out.provider == "pseudo"
-    assert out.usage is not None and out.usage.unit == "characters"
-    assert out.usage.quantity == sum(len(s.text) for s in source.segments)
+    [usage] = out.usage
+    assert usage.unit == "characters"
+    assert usage.quantity == sum(len(s.text) for s in source.segments)
     assert out.brief is not None and out.brief == ready.brief
     assert out.brief.job_id == done.job_id
     assert out.brief.source_language == "en"
