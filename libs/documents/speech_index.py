@@ -15,6 +15,9 @@ class ClipEntry(BaseModel):
     end: float
     duration_s: float
     blob: BlobRef
+    speaker: str | None = None
+    # The provider's voice that spoke the line (for the manifest).
+    voice: str | None = None
 
 
 class SpeechIndex(BaseModel):

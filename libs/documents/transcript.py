@@ -5,6 +5,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+class Word(BaseModel):
+    """One recognised word and when it was said (seconds from the start of the audio)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    start: float = Field(ge=0.0)
+    end: float = Field(ge=0.0)
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
 class Segment(BaseModel):
     """One timed piece of speech (seconds from the start of the audio)."""
 
@@ -14,6 +25,10 @@ class Segment(BaseModel):
     start: float = Field(ge=0.0)
     end: float = Field(ge=0.0)
     text: str
+    # Who spoke it, as the provider labels speakers (diarization); None when it cannot tell.
+    speaker: str | None = None
+    words: list[Word] = []
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> "Segment":
@@ -35,8 +50,9 @@ class Transcript(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     # The stored document's schema: a reader refuses a version it does not know rather than
-    # misread it (blobs written before the field existed are version 1).
-    schema_version: Literal[1] = 1
+    # misread it (blobs written before the field existed are version 1; version 2 added
+    # speakers, words and confidence, all optional, so version 1 still reads).
+    schema_version: Literal[1, 2] = 2
     language: str
     duration_s: float = Field(ge=0.0)
     segments: list[Segment]

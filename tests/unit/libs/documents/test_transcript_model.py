@@ -49,11 +49,12 @@ def test_segment_duration() -> None:
 
 def test_a_stored_document_carries_its_schema_version() -> None:
     doc = Transcript(language="fr", duration_s=1.0, segments=[])
-    assert '"schema_version":1' in doc.to_json()
-    # Written before the field existed: version 1.
-    assert Transcript.from_json('{"language":"fr","duration_s":1.0,"segments":[]}') == doc
+    assert '"schema_version":2' in doc.to_json()
+    # Version 1 (no speakers or words) still reads.
+    old = '{"schema_version":1,"language":"fr","duration_s":1.0,"segments":[{"index":0,"start":0,"end":1,"text":"a"}]}'
+    assert Transcript.from_json(old).segments[0].speaker is None
 
 
 def test_a_document_of_an_unknown_version_is_refused() -> None:
     with pytest.raises(ValidationError, match="schema_version"):
-        Transcript.from_json('{"schema_version":2,"language":"fr","duration_s":1,"segments":[]}')
+        Transcript.from_json('{"schema_version":3,"language":"fr","duration_s":1,"segments":[]}')
