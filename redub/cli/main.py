@@ -76,8 +76,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from uuid import uuid4
 
             from libs.auth.tokens import mint_token
+            from redub.runtime.dev_secrets import dev_secrets
 
-            print(mint_token(args.user or uuid4(), settings.jwt_secret))
+            secret = settings.jwt_secret or dev_secrets(settings.state_dir).jwt
+            print(mint_token(args.user or uuid4(), secret))
     return 0
 
 

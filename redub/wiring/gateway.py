@@ -4,6 +4,7 @@ import asyncio
 
 import uvicorn
 
+from libs.auth.secret_policy import secret_problem
 from libs.config.settings import Settings
 from libs.events.relay import run_relay
 from redub.runtime.connections import connect
@@ -12,8 +13,29 @@ from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 
 
+class UnsafeSecrets(SystemExit):
+    """The gateway will not start signing or checking anything with these secrets."""
+
+
+def check_secrets(settings: Settings) -> None:
+    """Refuse to start with no way to check tokens, or with a secret anyone can read."""
+    dev = settings.development
+    problems = [secret_problem("REDUB_BLOB_URL_SECRET", settings.blob_url_secret, development=dev)]
+    if settings.jwt_secret or not settings.jwt_jwks_url:
+        problems.append(secret_problem("REDUB_JWT_SECRET", settings.jwt_secret, development=dev))
+    found = [p for p in problems if p]
+    if found:
+        raise UnsafeSecrets(
+            "redub gateway: refusing to start: "
+            + "; ".join(found)
+            + " (`redub dev` generates private ones; REDUB_ENVIRONMENT=development accepts"
+            " published ones)"
+        )
+
+
 async def serve_gateway(settings: Settings) -> None:
     """Serve HTTP until SIGTERM/SIGINT (uvicorn handles both), then close connections."""
+    check_secrets(settings)
     conns = await connect(settings)
     app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
     config = uvicorn.Config(

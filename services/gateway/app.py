@@ -20,7 +20,7 @@ from libs.events.job_view import JobView
 from libs.media.errors import MediaError
 from libs.media.probe import probe_duration
 from libs.storage.keys import upload_key
-from services.gateway.auth import current_principal
+from services.gateway.auth import BearerAuth, current_principal, token_verifier
 from services.gateway.context import GatewayContext
 from services.gateway.errors import (
     ApiError,
@@ -43,6 +43,7 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
+    app.add_middleware(BearerAuth, verifier=token_verifier(ctx.settings), routes=app.router.routes)
 
     @app.post("/v1/uploads", status_code=201, response_model=UploadOut)
     async def upload_stem(file: UploadFile, user: User) -> UploadOut:

@@ -1,5 +1,6 @@
 """The gateway's REST contract on real PostgreSQL and NATS: auth, validation, idempotency."""
 
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
@@ -28,10 +29,13 @@ async def api(
         state_dir=tmp_path,
         stream_name=stream_prefix.upper(),
         subject_prefix=stream_prefix,
+        jwt_secret=secrets.token_urlsafe(40),
+        blob_url_secret=secrets.token_urlsafe(40),
     )
     conns: Connections = await connect(settings, pool_size=4)
     app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
     transport = httpx.ASGITransport(app=app)
+    assert settings.jwt_secret
     token = mint_token(USER, settings.jwt_secret)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://gw", headers={"Authorization": f"Bearer {token}"}
@@ -57,12 +61,46 @@ def error(r: httpx.Response) -> str:
 async def test_requests_without_a_valid_token_are_refused(api: httpx.AsyncClient) -> None:
     r = await api.get(f"/v1/jobs/{uuid4()}", headers={"Authorization": ""})
     assert r.status_code == 401 and error(r) == "missing_token"
-    expired = mint_token(USER, api.secret, ttl_s=-10)  # type: ignore[attr-defined]
+    expired = mint_token(USER, api.secret, ttl_s=-300)  # type: ignore[attr-defined]
     r = await api.get(f"/v1/jobs/{uuid4()}", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and error(r) == "invalid_token"
     forged = mint_token(USER, "another-secret-of-enough-length-123")
     r = await api.get(f"/v1/jobs/{uuid4()}", headers={"Authorization": f"Bearer {forged}"})
-    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith('Bearer realm="redub", error="invalid_token"')
+    anon = mint_token(USER, api.secret, role="anon")  # type: ignore[attr-defined]
+    r = await api.get(f"/v1/jobs/{uuid4()}", headers={"Authorization": f"Bearer {anon}"})
+    assert r.status_code == 401 and "not a signed-in user" in r.json()["error"]["message"]
+
+
+async def test_a_stranger_is_refused_before_any_byte_of_the_body_is_read(
+    api: httpx.AsyncClient,
+) -> None:
+    sent: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(64):
+            sent.append(1)
+            yield b"x" * 65536
+
+    r = await api.post(
+        "/v1/uploads",
+        content=body(),
+        headers={"Authorization": "", "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert r.status_code == 401 and error(r) == "missing_token"
+    assert r.headers["www-authenticate"] == 'Bearer realm="redub"'
+    # The ASGI transport hands over the body only when the app asks for it: nothing was.
+    assert len(sent) <= 1
+
+
+async def test_unknown_routes_and_the_openapi_document_need_no_token(
+    api: httpx.AsyncClient,
+) -> None:
+    r = await api.get("/v1/nothing-here", headers={"Authorization": ""})
+    assert r.status_code == 404
+    r = await api.get("/v1/openapi.json", headers={"Authorization": ""})
+    assert r.status_code == 200 and "HTTPBearer" in r.text
 
 
 async def test_upload_that_is_not_audio_is_refused_and_not_kept(
