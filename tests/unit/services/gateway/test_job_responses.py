@@ -38,7 +38,7 @@ def store() -> MemoryEventStore:
 
 @pytest.fixture
 def app(store: MemoryEventStore, tmp_path: Path) -> FastAPI:
-    settings = Settings(state_dir=tmp_path)
+    settings = Settings(state_dir=tmp_path, jwt_secret="s" * 40)
     blobs = local_blob_store(settings)
     return create_app(GatewayContext(settings, store, MemoryBus(), blobs))  # type: ignore[arg-type]
 
