@@ -17,6 +17,7 @@ from libs.auth.tokens import Principal
 from libs.events.commit import Commit, ConcurrencyError, HandledKey
 from libs.events.envelope import NewEvent
 from libs.events.job_view import JobView
+from libs.events.relay import publish_committed
 from libs.media.errors import MediaError
 from libs.media.probe import probe_duration
 from libs.storage.keys import upload_key
@@ -32,6 +33,7 @@ from services.gateway.job_out import job_out
 from services.gateway.schemas import JobOut, JobRequest, UploadOut
 from services.gateway.submission import build_submission, same_submission
 from services.gateway.uploads import get_upload, insert_upload
+from services.gateway.user_session import user_session
 
 User = Annotated[Principal, Depends(current_principal)]
 
@@ -65,9 +67,8 @@ def create_app(ctx: GatewayContext) -> FastAPI:
             content_type = file.content_type or "application/octet-stream"
             ref = await ctx.blobs.move_file(upload_key(user.user_id, upload_id), path, content_type)
         try:
-            await insert_upload(
-                ctx.store.pool, upload_id, user.user_id, ref, file.filename, duration
-            )
+            async with user_session(ctx.store.pool, user) as db:
+                await insert_upload(db.db, upload_id, user.user_id, ref, file.filename, duration)
         except BaseException:
             # No row points at the blob: do not leave it behind.
             await ctx.blobs.delete(ref.key)
@@ -92,35 +93,36 @@ def create_app(ctx: GatewayContext) -> FastAPI:
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> JSONResponse:
         """Start dubbing two uploaded stems into the target languages."""
-        voice = await get_upload(ctx.store.pool, body.voice_upload_id, user.user_id)
-        background = await get_upload(ctx.store.pool, body.background_upload_id, user.user_id)
-        payload = build_submission(body, voice, background, user.user_id, ctx.settings)
         # A retried request with the same Idempotency-Key maps to the same job.
         job_id = uuid5(user.user_id, idempotency_key) if idempotency_key else uuid4()
-        event = NewEvent(
-            job_id=job_id, payload=payload, correlation_id=job_id, user_id=user.user_id
-        )
         handled = (
             HandledKey("gateway", f"{user.user_id}:{idempotency_key}") if idempotency_key else None
         )
-        try:
-            # Concurrent submissions share a transaction and a publish (group commit).
-            recorded = await ctx.committer.commit(
-                Commit(job_id, [event], expected_version=0, handled=handled)
+        # One transaction as the caller: reads, the append and the view it leaves behind.
+        async with user_session(ctx.store.pool, user) as db:
+            voice = await get_upload(db.db, body.voice_upload_id, user.user_id)
+            background = await get_upload(db.db, body.background_upload_id, user.user_id)
+            payload = build_submission(body, voice, background, user.user_id, ctx.settings)
+            event = NewEvent(
+                job_id=job_id, payload=payload, correlation_id=job_id, user_id=user.user_id
             )
-        except ConcurrencyError:
-            recorded = None
+            try:
+                [recorded] = await db.jobs.append(
+                    [Commit(job_id, [event], expected_version=0, handled=handled)]
+                )
+            except ConcurrencyError:
+                recorded = None
+            view = await db.views.load_view(job_id)
         if recorded is None:
-            existing = await ctx.store.load_view(job_id)
-            assert existing is not None
-            if not same_submission(existing, payload):
+            if view is None or not same_submission(view, payload):
                 raise ApiError(
                     422,
                     "idempotency_key_reused",
                     "This Idempotency-Key was used for a different job request; use a new key.",
                 )
-            return JSONResponse(job_out(existing).model_dump(mode="json"), status_code=200)
-        view = await ctx.store.load_view(job_id)
+            return JSONResponse(job_out(view).model_dump(mode="json"), status_code=200)
+        # Committed: publish now; should NATS be away, the outbox relay publishes it later.
+        await publish_committed(ctx.store, ctx.bus, recorded)
         assert view is not None
         return JSONResponse(
             job_out(view).model_dump(mode="json"),
@@ -173,7 +175,8 @@ def create_app(ctx: GatewayContext) -> FastAPI:
 
 
 async def _own_job(ctx: GatewayContext, job_id: UUID, user: Principal) -> JobView:
-    view = await ctx.store.load_view(job_id)
+    async with user_session(ctx.store.pool, user) as db:
+        view = await db.views.load_view(job_id)
     # Someone else's job is "not found", not "forbidden": ids are not a way to probe.
     if view is None or view.user_id != user.user_id:
         raise ApiError(404, "job_not_found", f"No job {job_id} exists for this account.")

@@ -3,9 +3,8 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-import asyncpg
-
 from libs.events.catalogue import BlobRef
+from libs.events.one_connection import OneConnection
 from services.gateway.errors import ApiError
 
 
@@ -19,7 +18,7 @@ class UploadRecord:
 
 
 async def insert_upload(
-    pool: asyncpg.Pool,
+    db: OneConnection,
     upload_id: UUID,
     user_id: UUID,
     ref: BlobRef,
@@ -27,7 +26,7 @@ async def insert_upload(
     duration_s: float,
 ) -> None:
     """Record an upload after its blob is stored."""
-    await pool.execute(
+    await db.execute(
         "INSERT INTO uploads (upload_id, user_id, key, filename, size, sha256, content_type,"
         " duration_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         upload_id,
@@ -41,9 +40,9 @@ async def insert_upload(
     )
 
 
-async def get_upload(pool: asyncpg.Pool, upload_id: UUID, user_id: UUID) -> UploadRecord:
+async def get_upload(db: OneConnection, upload_id: UUID, user_id: UUID) -> UploadRecord:
     """The caller's upload, or 404."""
-    row = await pool.fetchrow(
+    row = await db.fetchrow(
         "SELECT key, size, sha256, content_type, duration_s FROM uploads"
         " WHERE upload_id = $1 AND user_id = $2",
         upload_id,
