@@ -14,6 +14,7 @@ from libs.events.catalogue import (
     ArtifactsPurged,
     DeletionRequested,
     DubReady,
+    JobCancelled,
     JobCompleted,
     JobFailed,
     JobSubmitted,
@@ -26,10 +27,10 @@ from libs.events.catalogue import (
 )
 from libs.events.envelope import RecordedEvent
 
-JobStatus = Literal["submitted", "transcribed", "completed", "failed"]
-TaskStatus = Literal["pending", "translated", "synthesized", "dubbed", "failed"]
-TERMINAL_JOB: frozenset[str] = frozenset({"completed", "failed"})
-TERMINAL_TASK: frozenset[str] = frozenset({"dubbed", "failed"})
+JobStatus = Literal["submitted", "transcribed", "completed", "failed", "cancelled"]
+TaskStatus = Literal["pending", "translated", "synthesized", "dubbed", "failed", "cancelled"]
+TERMINAL_JOB: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+TERMINAL_TASK: frozenset[str] = frozenset({"dubbed", "failed", "cancelled"})
 
 
 class Failure(BaseModel):
@@ -84,6 +85,7 @@ class JobView(BaseModel):
     transcribed_at: datetime | None = None
     completed_at: datetime | None = None
     failed_at: datetime | None = None
+    cancelled_at: datetime | None = None
     deletion_requested_at: datetime | None = None
     deletion_requests: int = 0
     purged_at: datetime | None = None
@@ -164,6 +166,12 @@ def evolve(view: JobView | None, event: RecordedEvent) -> JobView:
         view.status = "failed"
         view.failed_at = at
         view.failure = Failure(stage=p.stage, reason=p.reason, at=at)
+    elif isinstance(p, JobCancelled):
+        view.status = "cancelled"
+        view.cancelled_at = at
+        for task in view.tasks.values():
+            if task.status not in TERMINAL_TASK:
+                task.status = "cancelled"
     elif isinstance(p, DeletionRequested):
         view.deletion_requested_at = at
         view.deletion_requests += 1
@@ -181,6 +189,7 @@ def _advance(view: JobView, language: str, status: TaskStatus) -> TaskView:
     task = view.tasks.get(language)
     if task is None:
         raise StreamError(f"job {view.job_id} has no target language {language!r}")
+    # A language that failed stays failed; one cancelled mid-step that finishes anyway is done.
     if task.status != "failed":
         task.status = status
     return task

@@ -192,10 +192,15 @@ class StageRunner(Generic[P]):
         keys = [HandledKey(self.stage.name, f"{event.event_id}:{item}") for item in items]
         # Is the event in the log (a message that is not, is not ours), and which items were
         # handled already (a redelivery must not redo paid work)?
-        known, done = await self._hold.call(lambda: self._prechecks.check(event.event_id, keys))
+        known, cancelled, done = await self._hold.call(
+            lambda: self._prechecks.check(event.event_id, keys)
+        )
         if not known:
             await self._poison(d, "not_in_log", "no committed event has this id")
             return None
+        if cancelled and self.stage.skips_cancelled_jobs:
+            log.info("job cancelled: work skipped", items=len(items))
+            return payload, []
         return payload, [(i, k) for i, k in zip(items, keys, strict=True) if k not in done]
 
     async def _item(self, d: Delivery, payload: P, item: str, key: HandledKey) -> bool:

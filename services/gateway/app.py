@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.auth.tokens import Principal
 from libs.events.commit import Commit, ConcurrencyError, HandledKey
@@ -26,6 +27,7 @@ from services.gateway.context import GatewayContext
 from services.gateway.errors import (
     ApiError,
     api_error_handler,
+    http_error_handler,
     unexpected_error_handler,
     validation_error_handler,
 )
@@ -44,6 +46,7 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
     app.add_middleware(BearerAuth, verifier=token_verifier(ctx.settings), routes=app.router.routes)
 

@@ -4,6 +4,7 @@ import structlog
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
 
@@ -31,6 +32,25 @@ async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+
+
+_HTTP_CODES = {
+    400: ("malformed_request", "The request body could not be parsed; check its format."),
+    404: ("not_found", "There is nothing at this path; see /v1/docs for the API's routes."),
+    405: ("method_not_allowed", "This path does not take that method; see /v1/docs."),
+    413: ("too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "This route does not take that content type."),
+}
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The framework's own errors (unknown route, wrong method, unparsable body) in our shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    code, message = _HTTP_CODES.get(
+        exc.status_code, ("http_error", "The request could not be served as sent.")
+    )
+    headers = dict(exc.headers or {})
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
