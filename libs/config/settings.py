@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     # Clock skew allowed on `exp`/`nbf`.
     jwt_leeway_s: float = 30.0
     max_upload_bytes: int = 500 * 1024 * 1024
+    # Per caller: jobs running at once, and programme minutes submitted in any 24 hours.
+    max_running_jobs: int = 5
+    max_minutes_per_day: float = 600.0
+    # Live progress (Server-Sent Events): how often the log is read, and a comment line this
+    # often so proxies keep an idle stream open.
+    sse_poll_s: float = 0.5
+    sse_keepalive_s: float = 15.0
     supported_languages: list[str] = ["de", "en", "es", "fr", "it", "nl", "pt"]
 
     # Janitor.

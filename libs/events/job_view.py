@@ -17,6 +17,7 @@ from libs.events.catalogue import (
     JobCancelled,
     JobCompleted,
     JobFailed,
+    JobOptions,
     JobSubmitted,
     LanguageFailed,
     SpeechReady,
@@ -24,6 +25,7 @@ from libs.events.catalogue import (
     Stem,
     TranscriptReady,
     TranslationReady,
+    Usage,
 )
 from libs.events.envelope import RecordedEvent
 
@@ -69,6 +71,14 @@ class ArtifactView(BaseModel):
     purged_at: datetime | None = None
 
 
+class UsageLine(BaseModel):
+    """Provider work one step of the job did (what billing counts)."""
+
+    step: Literal["transcription", "translation", "speech"]
+    language: str | None = None
+    usage: Usage
+
+
 class JobView(BaseModel):
     """Everything the gateway shows about a job."""
 
@@ -93,6 +103,8 @@ class JobView(BaseModel):
     failures: list[Failure] = []
     tasks: dict[str, TaskView]
     artifacts: list[ArtifactView] = []
+    options: JobOptions = JobOptions()
+    usage: list[UsageLine] = []
     version: int
     position: int
 
@@ -122,6 +134,7 @@ def evolve(view: JobView | None, event: RecordedEvent) -> JobView:
             voice=p.voice,
             background=p.background,
             retention_hours=p.retention_hours,
+            options=p.options,
             created_at=at,
             updated_at=at,
             tasks={lang: TaskView(language=lang) for lang in p.target_languages},
@@ -129,12 +142,17 @@ def evolve(view: JobView | None, event: RecordedEvent) -> JobView:
             position=event.position,
         )
     if isinstance(p, TranscriptReady):
-        view.status = "transcribed"
+        view.status = "transcribed" if view.status == "submitted" else view.status
         view.transcribed_at = at
+        view.usage.extend(UsageLine(step="transcription", usage=u) for u in p.usage)
     elif isinstance(p, TranslationReady):
         _advance(view, p.language, "translated").translated_at = at
+        view.usage.extend(
+            UsageLine(step="translation", language=p.language, usage=u) for u in p.usage
+        )
     elif isinstance(p, SpeechReady):
         _advance(view, p.language, "synthesized").synthesized_at = at
+        view.usage.extend(UsageLine(step="speech", language=p.language, usage=u) for u in p.usage)
     elif isinstance(p, DubReady):
         _advance(view, p.language, "dubbed").mixed_at = at
         view.artifacts.extend(

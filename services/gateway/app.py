@@ -5,20 +5,17 @@ import tempfile
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Annotated
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
-from fastapi import Depends, FastAPI, Header, Request, UploadFile
+from fastapi import Depends, FastAPI, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.auth.tokens import Principal
-from libs.events.commit import Commit, ConcurrencyError, HandledKey
-from libs.events.envelope import NewEvent
 from libs.events.job_view import JobView
-from libs.events.relay import publish_committed
 from libs.media.errors import MediaError
 from libs.media.probe import probe_duration
 from libs.storage.keys import upload_key
@@ -31,10 +28,9 @@ from services.gateway.errors import (
     unexpected_error_handler,
     validation_error_handler,
 )
-from services.gateway.job_out import job_out
-from services.gateway.schemas import JobOut, JobRequest, UploadOut
-from services.gateway.submission import build_submission, same_submission
-from services.gateway.uploads import get_upload, insert_upload
+from services.gateway.job_routes import own_job, router
+from services.gateway.schemas import UploadOut
+from services.gateway.uploads import insert_upload
 from services.gateway.user_session import user_session
 
 User = Annotated[Principal, Depends(current_principal)]
@@ -48,7 +44,8 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
-    app.add_middleware(BearerAuth, verifier=token_verifier(ctx.settings), routes=app.router.routes)
+    app.include_router(router)
+    app.add_middleware(BearerAuth, verifier=token_verifier(ctx.settings))
 
     @app.post("/v1/uploads", status_code=201, response_model=UploadOut)
     async def upload_stem(file: UploadFile, user: User) -> UploadOut:
@@ -83,60 +80,6 @@ def create_app(ctx: GatewayContext) -> FastAPI:
             content_type=ref.content_type,
             duration_s=duration,
         )
-
-    @app.post(
-        "/v1/jobs",
-        status_code=202,
-        response_model=JobOut,
-        responses={200: {"model": JobOut, "description": "An earlier request's job, sent again"}},
-    )
-    async def submit_job(
-        body: JobRequest,
-        user: User,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> JSONResponse:
-        """Start dubbing two uploaded stems into the target languages."""
-        # A retried request with the same Idempotency-Key maps to the same job.
-        job_id = uuid5(user.user_id, idempotency_key) if idempotency_key else uuid4()
-        handled = (
-            HandledKey("gateway", f"{user.user_id}:{idempotency_key}") if idempotency_key else None
-        )
-        # One transaction as the caller: reads, the append and the view it leaves behind.
-        async with user_session(ctx.store.pool, user) as db:
-            voice = await get_upload(db.db, body.voice_upload_id, user.user_id)
-            background = await get_upload(db.db, body.background_upload_id, user.user_id)
-            payload = build_submission(body, voice, background, user.user_id, ctx.settings)
-            event = NewEvent(
-                job_id=job_id, payload=payload, correlation_id=job_id, user_id=user.user_id
-            )
-            try:
-                [recorded] = await db.jobs.append(
-                    [Commit(job_id, [event], expected_version=0, handled=handled)]
-                )
-            except ConcurrencyError:
-                recorded = None
-            view = await db.views.load_view(job_id)
-        if recorded is None:
-            if view is None or not same_submission(view, payload):
-                raise ApiError(
-                    422,
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used for a different job request; use a new key.",
-                )
-            return JSONResponse(job_out(view).model_dump(mode="json"), status_code=200)
-        # Committed: publish now; should NATS be away, the outbox relay publishes it later.
-        await publish_committed(ctx.store, ctx.bus, recorded)
-        assert view is not None
-        return JSONResponse(
-            job_out(view).model_dump(mode="json"),
-            status_code=202,
-            headers={"Location": f"/v1/jobs/{job_id}"},
-        )
-
-    @app.get("/v1/jobs/{job_id}", response_model=JobOut)
-    async def get_job(job_id: UUID, user: User) -> JobOut:
-        """A job's progress: per-language stage timestamps and its artifacts."""
-        return job_out(await _own_job(ctx, job_id, user))
 
     @app.get("/v1/jobs/{job_id}/artifacts/{language}/{kind}")
     async def download_artifact(job_id: UUID, language: str, kind: str, user: User) -> Response:
@@ -179,11 +122,7 @@ def create_app(ctx: GatewayContext) -> FastAPI:
 
 async def _own_job(ctx: GatewayContext, job_id: UUID, user: Principal) -> JobView:
     async with user_session(ctx.store.pool, user) as db:
-        view = await db.views.load_view(job_id)
-    # Someone else's job is "not found", not "forbidden": ids are not a way to probe.
-    if view is None or view.user_id != user.user_id:
-        raise ApiError(404, "job_not_found", f"No job {job_id} exists for this account.")
-    return view
+        return await own_job(db, job_id)
 
 
 def _spool(file: UploadFile, dest: Path, limit: int) -> int:

@@ -1,13 +1,12 @@
 """Bearer-token authentication, done before a protected route reads a byte of the body."""
 
+from collections.abc import Collection
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from libs.auth.jwks import JwksCache, JwksUnavailable
@@ -19,6 +18,9 @@ from services.gateway.errors import ApiError, error_body
 # Documents the scheme in OpenAPI; the check itself is `BearerAuth`, which runs first.
 bearer = HTTPBearer(auto_error=False, description="A Supabase-issued JWT of a signed-in user.")
 PRINCIPAL = "redub.principal"
+# Paths (prefixes) under /v1/ that need no token: the API's documents, the signed blob URLs
+# (their signature is the credential) and the languages on offer.
+PUBLIC_PATHS = ("/v1/docs", "/v1/openapi.json", "/v1/blobs/", "/v1/languages")
 
 
 def token_verifier(settings: Settings) -> TokenVerifier:
@@ -45,10 +47,12 @@ class BearerAuth:
     """ASGI middleware: a request to a route that needs a user carries a valid token, or is
     answered 401 before its body is read or parsed (no upload is spooled for a stranger)."""
 
-    def __init__(self, app: ASGIApp, verifier: TokenVerifier, routes: list[BaseRoute]) -> None:
+    def __init__(
+        self, app: ASGIApp, verifier: TokenVerifier, public: Collection[str] = PUBLIC_PATHS
+    ) -> None:
         self.app = app
         self.verifier = verifier
-        self.routes = routes
+        self.public = tuple(public)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self._needs_user(scope):
@@ -80,18 +84,13 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
     def _needs_user(self, scope: Scope) -> bool:
-        for route in self.routes:
-            match, _ = route.matches(scope)
-            if match == Match.FULL:
-                return isinstance(route, APIRoute) and _takes_user(route)
-        return False
+        # Everything under /v1/ is a user's, but for the listed public paths; a stranger gets
+        # 401 even for a path that does not exist (routes are not enumerable without a token).
+        path: str = scope["path"]
+        return path.startswith("/v1/") and not path.startswith(self.public)
 
 
 _MISSING = "Send an Authorization: Bearer <JWT> header with a signed-in user's token."
-
-
-def _takes_user(route: APIRoute) -> bool:
-    return any(d.call is current_principal for d in route.dependant.dependencies)
 
 
 async def _refuse(

@@ -1,6 +1,5 @@
 """The gateway's REST contract on real PostgreSQL and NATS: auth, validation, idempotency."""
 
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
@@ -9,11 +8,8 @@ import httpx
 import pytest
 
 from libs.auth.tokens import mint_token
-from libs.config.settings import Settings
-from redub.runtime.connections import Connections, connect
-from services.gateway.app import create_app
-from services.gateway.context import GatewayContext
 from tests.support.builders import USER
+from tests.support.gateway_app import gateway
 from tests.support.media import tone_wav
 
 OTHER = uuid4()
@@ -23,27 +19,9 @@ OTHER = uuid4()
 async def api(
     database_url: str, nats_url: str, stream_prefix: str, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(
-        database_url=database_url,
-        nats_url=nats_url,
-        state_dir=tmp_path,
-        stream_name=stream_prefix.upper(),
-        subject_prefix=stream_prefix,
-        jwt_secret=secrets.token_urlsafe(40),
-        blob_url_secret=secrets.token_urlsafe(40),
-    )
-    conns: Connections = await connect(settings, pool_size=4)
-    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
-    transport = httpx.ASGITransport(app=app)
-    assert settings.jwt_secret
-    token = mint_token(USER, settings.jwt_secret)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://gw", headers={"Authorization": f"Bearer {token}"}
-    ) as c:
-        c.secret = settings.jwt_secret  # type: ignore[attr-defined]
-        yield c
-    await conns.bus.js.delete_stream(conns.bus.stream)
-    await conns.close()
+    async with gateway(database_url, nats_url, stream_prefix, tmp_path) as g:
+        g.client.secret = g.settings.jwt_secret  # type: ignore[attr-defined]
+        yield g.client
 
 
 async def up(api: httpx.AsyncClient, path: Path, headers: dict[str, str] | None = None) -> str:
@@ -94,11 +72,15 @@ async def test_a_stranger_is_refused_before_any_byte_of_the_body_is_read(
     assert len(sent) <= 1
 
 
-async def test_unknown_routes_and_the_openapi_document_need_no_token(
+async def test_strangers_cannot_enumerate_routes_but_may_read_the_openapi_document(
     api: httpx.AsyncClient,
 ) -> None:
     r = await api.get("/v1/nothing-here", headers={"Authorization": ""})
-    assert r.status_code == 404
+    assert r.status_code == 401
+    r = await api.get("/v1/nothing-here")
+    assert r.status_code == 404 and error(r) == "not_found"
+    r = await api.delete("/v1/uploads")
+    assert r.status_code == 405 and error(r) == "method_not_allowed"
     r = await api.get("/v1/openapi.json", headers={"Authorization": ""})
     assert r.status_code == 200 and "HTTPBearer" in r.text
 
