@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # often so proxies keep an idle stream open.
     sse_poll_s: float = 0.5
     sse_keepalive_s: float = 15.0
+    # Lifetime of the single-use download links `GET /v1/jobs/{id}/download` hands out.
+    download_link_ttl_s: int = 900
     supported_languages: list[str] = ["de", "en", "es", "fr", "it", "nl", "pt"]
 
     # Janitor.

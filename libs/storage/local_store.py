@@ -69,6 +69,8 @@ class LocalBlobStore(BlobStore):
     `secret` and point under `base_url` (see `libs.storage.signed_urls.verify`); with no secret
     the store works but signs nothing."""
 
+    serves_local_files = True
+
     def __init__(self, root: Path, *, secret: bytes | None, base_url: str) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)

@@ -2,16 +2,14 @@
 
 import asyncio
 import tempfile
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import Depends, FastAPI, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.auth.tokens import Principal
@@ -21,6 +19,8 @@ from libs.media.probe import probe_duration
 from libs.storage.keys import upload_key
 from services.gateway.auth import BearerAuth, current_principal, token_verifier
 from services.gateway.context import GatewayContext
+from services.gateway.download_routes import router as download_router
+from services.gateway.download_routes import serve_artifact
 from services.gateway.errors import (
     ApiError,
     api_error_handler,
@@ -28,7 +28,7 @@ from services.gateway.errors import (
     unexpected_error_handler,
     validation_error_handler,
 )
-from services.gateway.job_routes import own_job, router
+from services.gateway.job_routes import errors, own_job, router
 from services.gateway.schemas import UploadOut
 from services.gateway.uploads import insert_upload
 from services.gateway.user_session import user_session
@@ -45,6 +45,7 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
     app.include_router(router)
+    app.include_router(download_router)
     app.add_middleware(BearerAuth, verifier=token_verifier(ctx.settings))
 
     @app.post("/v1/uploads", status_code=201, response_model=UploadOut)
@@ -81,28 +82,17 @@ def create_app(ctx: GatewayContext) -> FastAPI:
             duration_s=duration,
         )
 
-    @app.get("/v1/jobs/{job_id}/artifacts/{language}/{kind}")
+    @app.get(
+        "/v1/jobs/{job_id}/artifacts/{language}/{kind}",
+        response_class=Response,
+        responses={200: {"content": {"application/octet-stream": {}}}, **errors(404, 410)},
+    )
     async def download_artifact(job_id: UUID, language: str, kind: str, user: User) -> Response:
-        """One artifact's content (signed single-use URLs replace this in the next issue)."""
+        """One artifact's content, for a signed-in caller (links: `/download`)."""
         view = await _own_job(ctx, job_id, user)
         for a in view.artifacts:
             if a.language == language and a.kind == kind:
-                if a.purged_at is not None:
-                    raise ApiError(
-                        410,
-                        "artifact_purged",
-                        "This artifact was deleted "
-                        "(retention or a delete request) and cannot be downloaded.",
-                    )
-                # The local copy must outlive this function: the response streams it after.
-                local = AsyncExitStack()
-                path = await local.enter_async_context(ctx.blobs.open_local(a.key))
-                return FileResponse(
-                    path,
-                    media_type=a.content_type,
-                    filename=f"{job_id}-{language}-{a.key.rsplit('/', 1)[-1]}",
-                    background=BackgroundTask(local.aclose),
-                )
+                return await serve_artifact(ctx, job_id, a)
         raise ApiError(
             404,
             "artifact_not_found",

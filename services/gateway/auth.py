@@ -19,8 +19,8 @@ from services.gateway.errors import ApiError, error_body
 bearer = HTTPBearer(auto_error=False, description="A Supabase-issued JWT of a signed-in user.")
 PRINCIPAL = "redub.principal"
 # Paths (prefixes) under /v1/ that need no token: the API's documents, the signed blob URLs
-# (their signature is the credential) and the languages on offer.
-PUBLIC_PATHS = ("/v1/docs", "/v1/openapi.json", "/v1/blobs/", "/v1/languages")
+# and download links (their signature is the credential) and the languages on offer.
+PUBLIC_PATHS = ("/v1/docs", "/v1/openapi.json", "/v1/blobs/", "/v1/downloads/", "/v1/languages")
 
 
 def token_verifier(settings: Settings) -> TokenVerifier:

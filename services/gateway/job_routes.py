@@ -50,7 +50,7 @@ def _ctx(request: Request) -> GatewayContext:
 Ctx = Annotated[GatewayContext, Depends(_ctx)]
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorOut} for s in (401, 422, 503, *statuses)}
 
 
@@ -63,7 +63,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
     response_model=JobOut,
     responses={
         200: {"model": JobOut, "description": "An earlier request's job, sent again"},
-        **_errors(404, 429),
+        **errors(404, 429),
     },
 )
 async def submit_job(
@@ -119,7 +119,7 @@ async def submit_job(
     )
 
 
-@router.get("", response_model=JobPage, responses=_errors())
+@router.get("", response_model=JobPage, responses=errors())
 async def list_jobs(
     user: User,
     ctx: Ctx,
@@ -153,7 +153,7 @@ async def list_jobs(
     )
 
 
-@router.get("/{job_id}", response_model=JobOut, responses=_errors(404))
+@router.get("/{job_id}", response_model=JobOut, responses=errors(404))
 async def get_job(job_id: UUID, user: User, ctx: Ctx) -> JobOut:
     """A job's progress: per-language stage timestamps, artifacts, failures and usage."""
     async with user_session(ctx.store.pool, user) as db:
@@ -164,7 +164,7 @@ async def get_job(job_id: UUID, user: User, ctx: Ctx) -> JobOut:
     "/{job_id}/cancel",
     status_code=202,
     response_model=JobOut,
-    responses={200: {"model": JobOut, "description": "Cancelled already"}, **_errors(404, 409)},
+    responses={200: {"model": JobOut, "description": "Cancelled already"}, **errors(404, 409)},
 )
 async def cancel_job(job_id: UUID, user: User, ctx: Ctx) -> JSONResponse:
     """Stop a job: work not yet started is skipped; languages already finished stay."""
@@ -178,7 +178,7 @@ async def cancel_job(job_id: UUID, user: User, ctx: Ctx) -> JSONResponse:
     "/{job_id}/artifacts",
     status_code=202,
     response_model=JobOut,
-    responses={200: {"model": JobOut, "description": "Deleted already"}, **_errors(404, 409)},
+    responses={200: {"model": JobOut, "description": "Deleted already"}, **errors(404, 409)},
 )
 async def delete_artifacts(job_id: UUID, user: User, ctx: Ctx) -> JSONResponse:
     """Delete the job's stems and artifacts now (the janitor purges them within seconds); the
@@ -198,7 +198,7 @@ async def delete_artifacts(job_id: UUID, user: User, ctx: Ctx) -> JSONResponse:
             "description": "The job's events as JSON, or live as Server-Sent Events "
             "(`Accept: text/event-stream`, resumable with `Last-Event-ID`).",
         },
-        **_errors(404),
+        **errors(404),
     },
 )
 async def job_events(

@@ -1,6 +1,7 @@
 """The jobs API on real PostgreSQL and NATS: list, cancel, delete, events, limits, options."""
 
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from libs.events.catalogue import Artifact, DubReady, TranscriptReady
+from redub.runtime.connections import local_blob_store
+from services.gateway.download_links import Grant, sign_link
 from tests.support.builders import USER, blob, speech, step, translation
 from tests.support.gateway_app import Gateway, gateway
 from tests.support.media import tone_wav
@@ -197,3 +200,40 @@ async def test_options_travel_with_the_job_and_odd_input_is_refused(
     assert r.status_code == 422
     count = len((await gw.client.get("/v1/jobs")).json()["jobs"])
     assert count == 1, "nothing half-written"
+
+
+async def test_download_links_work_once_and_say_why_they_are_refused(
+    gw: Gateway, tmp_path: Path
+) -> None:
+    body = await stems(gw, tmp_path)
+    job = await submit(gw, {**body, "target_languages": ["fr"]})
+    job_id = UUID(job["job_id"])
+    await finish(gw, job_id, ["fr"])
+    view = await gw.store.load_view(job_id)
+    assert view is not None
+    [mix] = view.artifacts
+    blobs = local_blob_store(gw.settings)
+    await blobs.put_bytes(mix.key, b"RIFF-the-mix", "audio/wav")
+    links = (await gw.client.get(f"/v1/jobs/{job_id}/download", params={"language": "fr"})).json()
+    [link] = links["files"]
+    assert link["kind"] == "mix" and mix.key not in json.dumps(links)
+    stranger = {"Authorization": ""}
+    r = await gw.client.get(link["url"], headers=stranger)
+    assert r.status_code == 200 and r.content == b"RIFF-the-mix"
+    r = await gw.client.get(link["url"], headers=stranger)
+    assert r.status_code == 410 and code(r) == "link_used"
+    fresh = (await gw.client.get(f"/v1/jobs/{job_id}/download", params={"language": "fr"})).json()
+    url = fresh["files"][0]["url"]
+    r = await gw.client.get(url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"))
+    assert r.status_code == 403 and code(r) == "link_tampered"
+    assert gw.settings.blob_url_secret
+    old = Grant(job_id, "fr", "mix", int(time.time()) - 1, uuid4())
+    r = await gw.client.get("/v1/downloads/" + sign_link(old, gw.settings.blob_url_secret.encode()))
+    assert r.status_code == 410 and code(r) == "link_expired"
+    await blobs.delete(mix.key)
+    r = await gw.client.get(url)
+    assert r.status_code == 410 and code(r) == "artifact_purged"
+    r = await gw.client.get(
+        f"/v1/jobs/{job_id}/download", params={"language": "fr"}, headers=gw.as_user(OTHER)
+    )
+    assert r.status_code == 404
