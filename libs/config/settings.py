@@ -70,7 +70,13 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     # Clock skew allowed on `exp`/`nbf`.
     jwt_leeway_s: float = 30.0
+    # A declared upload (sent to its signed URL); a direct multipart one; any other body.
     max_upload_bytes: int = 500 * 1024 * 1024
+    max_direct_upload_bytes: int = 100 * 1024 * 1024
+    max_json_bytes: int = 1024 * 1024
+    # Longest programme accepted (decoded length), and how long an upload URL stays valid.
+    max_programme_s: float = 3 * 3600.0
+    upload_url_ttl_s: int = 3600
     # Per caller: jobs running at once, and programme minutes submitted in any 24 hours.
     max_running_jobs: int = 5
     max_minutes_per_day: float = 600.0

@@ -86,7 +86,7 @@ async def _dub(base: str, secret: str, out: Path, languages: list[str], voice: P
 
 async def _upload(client: httpx.AsyncClient, path: Path) -> str:
     with path.open("rb") as f:
-        r = await client.post("/v1/uploads", files={"file": (path.name, f, "audio/wav")})
+        r = await client.post("/v1/uploads/file", files={"file": (path.name, f, "audio/wav")})
     r.raise_for_status()
     return str(r.json()["upload_id"])
 

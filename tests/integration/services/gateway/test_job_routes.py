@@ -32,7 +32,7 @@ async def stems(gw: Gateway, tmp_path: Path, seconds: float = 3.0) -> dict[str, 
     for name in ("v", "b"):
         path = tone_wav(tmp_path / f"{name}{seconds}.wav", seconds)
         r = await gw.client.post(
-            "/v1/uploads", files={"file": (path.name, path.read_bytes(), "audio/wav")}
+            "/v1/uploads/file", files={"file": (path.name, path.read_bytes(), "audio/wav")}
         )
         assert r.status_code == 201, r.text
         ids.append(r.json()["upload_id"])
