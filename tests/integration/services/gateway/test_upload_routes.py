@@ -128,18 +128,7 @@ def video_with_sound(path: Path) -> None:
         ),
         (
             "video.mkv",
-            lambda p: ffmpeg(
-                "-f",
-                "lavfi",
-                "-i",
-                "sine=d=1",
-                "-f",
-                "lavfi",
-                "-i",
-                "color=s=16x16:d=1",
-                "-shortest",
-                str(p),
-            ),  # fmt: skip
+            video_with_sound,
             "not_single_audio_stream",
         ),
     ],
