@@ -108,7 +108,7 @@ class DevStack:
         self.procs[name] = proc
         return proc
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 90.0) -> None:
         """Servers, then every service; returns once the gateway answers."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if "gateway" in self.services and not self.settings.gateway_port:
