@@ -79,6 +79,8 @@ class DevStack:
                 "REDUB_STORAGE_DIR": str(s.blob_root.resolve()),
                 "REDUB_SCRATCH_DIR": str((s.scratch_dir or self.state_dir / "scratch").resolve()),
                 "REDUB_GATEWAY_PORT": str(s.gateway_port),
+                # Signed URLs (uploads, blob fetches) point at this gateway.
+                "REDUB_GATEWAY_URL": s.gateway_url,
                 "REDUB_STREAM_NAME": s.stream_name,
                 "REDUB_SUBJECT_PREFIX": s.subject_prefix,
                 "REDUB_JWT_SECRET": s.jwt_secret or "",

@@ -7,6 +7,7 @@ import uvicorn
 from libs.auth.secret_policy import secret_problem
 from libs.config.settings import Settings
 from libs.events.relay import run_relay
+from libs.storage.scratch import use_scratch_root
 from redub.runtime.connections import connect
 from redub.runtime.heap import settle_heap
 from services.gateway.app import create_app
@@ -36,6 +37,7 @@ def check_secrets(settings: Settings) -> None:
 async def serve_gateway(settings: Settings) -> None:
     """Serve HTTP until SIGTERM/SIGINT (uvicorn handles both), then close connections."""
     check_secrets(settings)
+    use_scratch_root(settings.scratch_dir)
     conns = await connect(settings)
     app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
     config = uvicorn.Config(

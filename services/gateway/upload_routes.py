@@ -3,7 +3,6 @@ or send a small one directly. `/v1/blobs/…`: the local store's signed URLs."""
 
 import asyncio
 import hashlib
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from starlette.background import BackgroundTask
 
 from libs.media.upload_media import MediaRefused, inspect_upload
 from libs.storage.keys import upload_key
+from libs.storage.scratch import scratch_files
 from libs.storage.signed_urls import RefusedUrl, verify
 from services.gateway.errors import ApiError
 from services.gateway.job_routes import Ctx, User, errors
@@ -159,8 +159,7 @@ async def upload_file(
     upload_id = uuid4()
     key = upload_key(user.user_id, upload_id)
     content_type = file.content_type or "application/octet-stream"
-    with tempfile.TemporaryDirectory(prefix="redub-upload-") as tmp:
-        path = Path(tmp) / "stem"
+    with scratch_files("stem") as [path]:
         size = await asyncio.to_thread(_spool, file, path)
         if size == 0:
             raise ApiError(422, "empty_upload", "The uploaded file is empty.")
@@ -209,11 +208,8 @@ async def put_blob(
     row = await find_upload_by_key(ctx.store.pool, key)
     if row is None or row.status != "pending":
         raise ApiError(409, "upload_closed", "This upload is not waiting for bytes.")
-    with tempfile.NamedTemporaryFile(
-        dir=ctx.settings.scratch_dir, prefix="redub-put-", delete=False
-    ) as out:
-        tmp = Path(out.name)
-    try:
+    # The process's scratch folder (beside the local store: storing is then a rename).
+    with scratch_files("upload") as [tmp]:
         digest = hashlib.sha256()
         size = 0
         sink = await asyncio.to_thread(tmp.open, "wb")
@@ -237,8 +233,6 @@ async def put_blob(
                 422, "checksum_mismatch", "The bytes' sha256 differs from the declared one."
             )
         await ctx.blobs.move_file(key, tmp, row.content_type)
-    finally:
-        tmp.unlink(missing_ok=True)
     return JSONResponse({"size": size, "sha256": row.sha256}, status_code=201)
 
 
