@@ -11,6 +11,7 @@ from libs.events.pipeline_gauges import watch_pipeline_gauges
 from libs.events.readiness import nats_check, postgres_check
 from libs.events.relay import run_relay
 from libs.observability.health_server import Check, readiness
+from libs.observability.request_log import RequestLog
 from redub.runtime.connections import connect
 from redub.runtime.heap import settle_heap
 from services.gateway.app import create_app
@@ -24,6 +25,7 @@ async def serve_gateway(settings: Settings) -> None:
     add_readiness(
         app, {"nats": nats_check(conns.bus), "postgres": postgres_check(conns.store.pool)}
     )
+    app.add_middleware(RequestLog)
     config = uvicorn.Config(
         app,
         host=settings.gateway_host,

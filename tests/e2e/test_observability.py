@@ -113,6 +113,17 @@ def test_a_job_moves_the_metrics_and_readyz_follows_nats(
         assert x["event_type"] == "translation.ready" and x["event_id"]
         assert x["duration_s"] >= 0 and x["level"] == "info" and x["timestamp"]
 
+    gateway_lines = [
+        json.loads(line)
+        for line in (stack.state_dir / "logs" / "gateway.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    polls = [
+        x for x in gateway_lines if x.get("event") == "request" and x.get("job_id") == job["job_id"]
+    ]
+    assert polls and all(x["method"] == "GET" and x["status"] == 200 for x in polls)
+    assert total(scrape(ports["janitor"]), "redub_janitor_last_sweep_timestamp_seconds") > 0
+
     # NATS goes away: every service is still alive, and none is ready.
     private_servers.nats.stop()
     for base in [*ports.values(), gateway]:
