@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client import REGISTRY
 
 from tests.support.deploy_files import DEPLOY, exported_series, metrics_in, promtool
 
@@ -41,6 +42,21 @@ def test_every_alert_reads_exported_metrics() -> None:
         assert used <= exported, (a["alert"], used - exported)
         assert a["labels"]["severity"] in {"warning", "critical"}
         assert a["annotations"]["summary"] and a["annotations"]["description"]
+
+
+def test_every_alert_is_explained_in_the_operations_guide() -> None:
+    guide = (DEPLOY.parent / "docs" / "operations.md").read_text()
+    rules = yaml.safe_load((PROM / "alerts.yml").read_text())
+    for alert in (r["alert"] for g in rules["groups"] for r in g["rules"]):
+        assert f"`{alert}`" in guide, alert
+
+
+def test_every_metric_is_listed_in_the_operations_guide() -> None:
+    guide = (DEPLOY.parent / "docs" / "operations.md").read_text()
+    for family in REGISTRY.collect():
+        if family.name.startswith("redub_"):
+            name = family.name + ("_total" if family.type == "counter" else "")
+            assert f"`{name}`" in guide, name
 
 
 def test_the_metric_check_catches_a_name_we_do_not_export() -> None:
