@@ -49,25 +49,26 @@ async def serve_stage(
         max_deliver=config.max_deliver,
         handler_timeout_s=config.handler_timeout_s,
     )
-    # /healthz keeps answering while the stage drains; the watchers end with it.
+    # /healthz keeps answering while the stage drains; the watchers end with it. Without a
+    # metrics port nobody reads the gauges, so they are not refreshed either.
     done = asyncio.Event()
     bus = conns.bus
-    watchers = [
-        watch_consumer_lag(
-            bus.js,
-            [(bus.stream, stage.name), (f"{bus.stream}_ADVISORIES", f"{stage.name}_exhausted")],
-            done,
-            settings.metrics_refresh_s,
-        ),
-        watch_pipeline_gauges(conns.store.pool, done, settings.metrics_refresh_s),
-    ]
+    watchers = []
     if settings.metrics_port:
+        consumers = [
+            (bus.stream, stage.name),
+            (f"{bus.stream}_ADVISORIES", f"{stage.name}_exhausted"),
+        ]
         checks = {
             "nats": nats_check(bus),
             "postgres": postgres_check(conns.store.pool),
             "consumer": consumer_check(bus, stage.name, runner),
         }
-        watchers.append(serve_health(settings.metrics_port, checks, done))
+        watchers = [
+            serve_health(settings.metrics_port, checks, done),
+            watch_consumer_lag(bus.js, consumers, done, settings.metrics_refresh_s),
+            watch_pipeline_gauges(conns.store.pool, done, settings.metrics_refresh_s),
+        ]
 
     async def work() -> None:
         try:
