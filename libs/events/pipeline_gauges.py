@@ -16,11 +16,14 @@ from libs.observability.metrics import (
 
 log = structlog.get_logger()
 
-# One round trip. `purge_due_at` is set only on jobs waiting for deletion (and indexed).
+# One round trip, every part through an index: the oldest outbox row is the first by
+# position (positions are assigned in commit order), running jobs have a partial index
+# (migration 0012), and `purge_due_at` is set only on jobs waiting for deletion (indexed).
 QUERY = """
 SELECT
   (SELECT count(*) FROM outbox) AS outbox,
-  (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM outbox) AS outbox_age,
+  coalesce((SELECT extract(epoch FROM now() - created_at)
+              FROM outbox ORDER BY position LIMIT 1), 0) AS outbox_age,
   (SELECT count(*) FROM jobs WHERE status NOT IN ('completed', 'failed')) AS active,
   (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)
      FROM jobs WHERE status NOT IN ('completed', 'failed')) AS active_age,

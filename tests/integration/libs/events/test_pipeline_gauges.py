@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from libs.events.pipeline_gauges import refresh_pipeline_gauges
+from libs.events.pipeline_gauges import QUERY, refresh_pipeline_gauges
 from libs.events.postgres_store import PostgresEventStore
 from libs.observability.metrics import ACTIVE_JOBS, OUTBOX_BACKLOG, PURGE_OVERDUE_JOBS
 from tests.support.builders import new_job
@@ -36,3 +36,11 @@ async def test_gauges_count_unpublished_events_and_running_jobs(
         assert len(events) == 2
     await refresh_pipeline_gauges(store.pool)
     assert value(OUTBOX_BACKLOG) == 0
+
+
+async def test_the_gauges_never_scan_the_jobs_or_the_outbox(store: PostgresEventStore) -> None:
+    async with store.pool.acquire() as conn, conn.transaction():
+        # With sequential scans priced out, a plan that still has one has no index to use.
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {QUERY}")
+    assert '"Seq Scan"' not in plan, plan
