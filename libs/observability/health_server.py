@@ -89,7 +89,14 @@ async def serve_health(
         sock.close()
         log.error("metrics port unavailable", port=port, error=repr(exc))
         return
-    config = uvicorn.Config(health_app(checks), log_config=None, access_log=False, lifespan="off")
+    # uvicorn's own lines are plain text: only its warnings are worth a line here.
+    config = uvicorn.Config(
+        health_app(checks),
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
     server = _QuietServer(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     stopped = asyncio.create_task(stop.wait())
