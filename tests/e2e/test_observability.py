@@ -99,12 +99,13 @@ def test_a_job_moves_the_metrics_and_readyz_follows_nats(
     assert total(gw, "redub_events_appended_total", type="job.submitted") >= 1
     assert total(gw, "redub_jobs_active") == 0
 
-    # The logs: one JSON object a line, the item's context bound to it.
-    lines = [
-        json.loads(line)
-        for line in (stack.state_dir / "logs" / "synthesizer.log").read_text().splitlines()
-        if line.startswith("{")
-    ]
+    # The logs: one JSON object a line (libraries' lines too), the item's context bound.
+    logs = {
+        name: [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        for name, path in ((p.stem, p) for p in (stack.state_dir / "logs").glob("*.log"))
+    }
+    assert set(logs) == {"gateway", *STAGES}
+    lines = logs["synthesizer"]
     handled = [x for x in lines if x.get("event") == "item handled"]
     assert {x["language"] for x in handled} == {"fr", "de"}
     for x in handled:
@@ -113,13 +114,10 @@ def test_a_job_moves_the_metrics_and_readyz_follows_nats(
         assert x["event_type"] == "translation.ready" and x["event_id"]
         assert x["duration_s"] >= 0 and x["level"] == "info" and x["timestamp"]
 
-    gateway_lines = [
-        json.loads(line)
-        for line in (stack.state_dir / "logs" / "gateway.log").read_text().splitlines()
-        if line.startswith("{")
-    ]
     polls = [
-        x for x in gateway_lines if x.get("event") == "request" and x.get("job_id") == job["job_id"]
+        x
+        for x in logs["gateway"]
+        if x.get("event") == "request" and x.get("job_id") == job["job_id"]
     ]
     assert polls and all(x["method"] == "GET" and x["status"] == 200 for x in polls)
     assert total(scrape(ports["janitor"]), "redub_janitor_last_sweep_timestamp_seconds") > 0
