@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from libs.servers.ports import free_port
 from redub.registry import STAGES
 from redub.runtime.dev_stack import DevStack
 from tests.support.api import INSTANT, client, submit, upload, wait_finished
@@ -61,9 +62,16 @@ def test_a_job_moves_the_metrics_and_readyz_follows_nats(
         private_servers.nats_url,
         private_servers.database_url,
         stream_prefix,
+        services=tuple(STAGES),
         **INSTANT,
         REDUB_METRICS_REFRESH_S="0.3",
     )
+    # The gateway last, with a generous wait: it builds FastAPI's models at start, which on
+    # a machine shared by many test runs can take longer than the stack's default wait.
+    stack.settings.gateway_port = free_port()
+    stack.settings.gateway_url = f"http://127.0.0.1:{stack.settings.gateway_port}"
+    stack.start_service("gateway")
+    stack.wait_for_gateway(120)
     ports = {name: f"http://127.0.0.1:{port}" for name, port in stack.metrics_ports.items()}
     assert set(ports) == set(STAGES)
     gateway = stack.settings.gateway_url
