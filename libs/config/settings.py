@@ -103,7 +103,10 @@ class Settings(BaseSettings):
 
     # Observability.
     log_level: str = "INFO"
+    # /metrics, /healthz and /readyz of a stage service (0: none); the gateway serves them on
+    # its own port. Gauges read from JetStream and PostgreSQL refresh this often.
     metrics_port: int = 0
+    metrics_refresh_s: float = 5.0
 
     @property
     def development(self) -> bool:

@@ -3,10 +3,16 @@
 import asyncio
 
 import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from libs.auth.secret_policy import secret_problem
 from libs.config.settings import Settings
+from libs.events.pipeline_gauges import watch_pipeline_gauges
+from libs.events.readiness import nats_check, postgres_check
 from libs.events.relay import run_relay
+from libs.observability.health_server import Check, readiness
+from libs.observability.request_log import RequestLog
 from libs.storage.scratch import use_scratch_root
 from redub.runtime.connections import connect
 from redub.runtime.heap import settle_heap
@@ -40,6 +46,10 @@ async def serve_gateway(settings: Settings) -> None:
     use_scratch_root(settings.scratch_dir)
     conns = await connect(settings)
     app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
+    add_readiness(
+        app, {"nats": nats_check(conns.bus), "postgres": postgres_check(conns.store.pool)}
+    )
+    app.add_middleware(RequestLog)
     config = uvicorn.Config(
         app,
         host=settings.gateway_host,
@@ -55,9 +65,21 @@ async def serve_gateway(settings: Settings) -> None:
             conns.store.outbox, conns.bus, stop, settings.relay_interval_s, settings.relay_grace_s
         )
     )
+    gauges = asyncio.create_task(
+        watch_pipeline_gauges(conns.store.pool, stop, settings.metrics_refresh_s)
+    )
     try:
         await server.serve()
     finally:
         stop.set()
-        await relay
+        await asyncio.gather(relay, gauges)
         await conns.close()
+
+
+def add_readiness(app: FastAPI, checks: dict[str, Check]) -> None:
+    """`/readyz`: 200 when NATS and PostgreSQL answer, else 503 naming what does not."""
+
+    async def readyz() -> JSONResponse:
+        return await readiness(checks)
+
+    app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
