@@ -76,9 +76,24 @@ class Settings(BaseSettings):
     # the collector's share of CPU when a process handles thousands of small events a second.
     gc_young_threshold: int = 0
 
+    # Operations (retention limits, replication). A job may ask for its own retention within
+    # [retention_min_hours, retention_max_hours]; outside it the gateway refuses (422).
+    # Uploads no job names, and scratch files left by a crashed stage, have their own.
+    retention_min_hours: float = 1.0
+    retention_max_hours: float = 720.0
+    upload_retention_hours: float = 24.0
+    scratch_retention_hours: float = 6.0
+    # Replicas of the stream and its consumers: 1 on a single server, 3 on a NATS cluster.
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+
     # Observability.
     log_level: str = "INFO"
     metrics_port: int = 0
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """The NATS URLs: `REDUB_NATS_URL` may list a cluster's servers, comma-separated."""
+        return [u.strip() for u in (self.nats_url or "").split(",") if u.strip()]
 
     @property
     def blob_root(self) -> Path:

@@ -183,19 +183,33 @@ class JetStreamBus(Bus):
     """Events on subjects `<prefix>.<type>` of one stream; `Nats-Msg-Id` is the event id."""
 
     def __init__(
-        self, nc: Client, stream: str, prefix: str, duplicate_window_s: float = 120.0
+        self,
+        nc: Client,
+        stream: str,
+        prefix: str,
+        duplicate_window_s: float = 120.0,
+        replicas: int = 1,
     ) -> None:
         self.nc = nc
         self.js = nc.jetstream(publish_async_max_pending=4000)
         self.stream = stream
         self.prefix = prefix
         self.duplicate_window_s = duplicate_window_s
+        # Copies of the stream and of every consumer's state: 3 survives one lost server.
+        self.replicas = replicas
 
     @classmethod
-    async def connect(cls, url: str, stream: str, prefix: str, **kw: Any) -> "JetStreamBus":
-        """Connect (reconnecting forever on loss) and return the bus."""
+    async def connect(
+        cls, url: str | Sequence[str], stream: str, prefix: str, **kw: Any
+    ) -> "JetStreamBus":
+        """Connect (reconnecting forever on loss) and return the bus; `url` may be one
+        server, a list of a cluster's servers, or such a list comma-separated."""
+        servers = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
         nc = await nats.connect(
-            url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
+            servers=[u for u in servers if u],
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=5,
         )
         return cls(nc, stream, prefix, **kw)
 
@@ -211,6 +225,7 @@ class JetStreamBus(Bus):
                 subjects=[f"{self.prefix}.>"],
                 storage=StorageType.FILE,
                 duplicate_window=self.duplicate_window_s,
+                num_replicas=self.replicas,
             ),
         )
         # Advisories are fire-and-forget core messages; keeping them in a stream means a
@@ -222,6 +237,7 @@ class JetStreamBus(Bus):
                 subjects=[f"{ADVISORY}.{self.stream}.*"],
                 storage=StorageType.FILE,
                 max_age=7 * 24 * 3600,
+                num_replicas=self.replicas,
             ),
         )
 
@@ -250,6 +266,7 @@ class JetStreamBus(Bus):
             ack_wait=spec.ack_wait_s,
             max_deliver=spec.max_deliver,
             max_ack_pending=10_000,
+            num_replicas=self.replicas,
             **_filter(subjects),
         )
         await _ensure_consumer(self.js, self.stream, config)
@@ -267,6 +284,7 @@ class JetStreamBus(Bus):
             # retried forever.
             max_deliver=20,
             filter_subject=f"{ADVISORY}.{self.stream}.{spec.name}",
+            num_replicas=self.replicas,
         )
         await _ensure_consumer(self.js, stream, config)
         sub = await self.js.pull_subscribe_bind(durable=name, stream=stream)

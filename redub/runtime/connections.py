@@ -32,10 +32,11 @@ async def connect(settings: Settings, pool_size: int = 10) -> Connections:
         raise NotConfigured("set DATABASE_URL and NATS_URL (or run `redub dev`)")
     store = await PostgresEventStore.connect(settings.database_url, max_size=pool_size)
     bus = await JetStreamBus.connect(
-        settings.nats_url,
+        settings.nats_servers,
         settings.stream_name,
         settings.subject_prefix,
         duplicate_window_s=settings.duplicate_window_s,
+        replicas=settings.stream_replicas,
     )
     await bus.provision()
     return Connections(store, bus, local_blob_store(settings))
