@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--languages", default="fr,de")
     demo.add_argument("--voice", type=Path, default=None, help="a voice stem to use instead")
     sub.add_parser("replay", help="rebuild the progress views from job_events")
+    republish = sub.add_parser(
+        "republish", help="rebuild the JetStream stream from job_events (PostgreSQL is the record)"
+    )
+    republish.add_argument(
+        "--from", dest="from_position", type=int, default=1, help="first log position (1)"
+    )
     janitor = sub.add_parser("janitor", help="run one retention sweep")
     janitor.add_argument("--dry-run", action="store_true", help="only list what is due")
     token = sub.add_parser("token", help="mint a development JWT")
@@ -68,6 +74,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from redub.cli.replay_command import run_replay
 
             await run_replay(settings)
+        case "republish":
+            from redub.cli.republish_command import run_republish
+
+            await run_republish(settings, args.from_position)
         case "janitor":
             from redub.cli.janitor_command import run_janitor
 
