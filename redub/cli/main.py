@@ -29,8 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     republish.add_argument(
         "--from", dest="from_position", type=int, default=1, help="first log position (1)"
     )
-    janitor = sub.add_parser("janitor", help="run one retention sweep")
+    janitor = sub.add_parser(
+        "janitor", help="purge by hand what is due: jobs past retention, stale uploads, scratch"
+    )
+    janitor.add_argument("action", nargs="?", choices=["purge"], default="purge")
     janitor.add_argument("--dry-run", action="store_true", help="only list what is due")
+    janitor.add_argument(
+        "--older-than",
+        default=None,
+        metavar="AGE",
+        help="purge jobs finished longer ago than AGE (48h, 30m, 2d), whatever their retention",
+    )
     token = sub.add_parser("token", help="mint a development JWT")
     token.add_argument("--user", type=UUID, default=None)
     args = parser.parse_args(argv)
@@ -79,9 +88,14 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
             await run_republish(settings, args.from_position)
         case "janitor":
-            from redub.cli.janitor_command import run_janitor
+            from redub.cli.janitor_command import parse_age, run_janitor
 
-            await run_janitor(settings, args.dry_run)
+            try:
+                older = parse_age(args.older_than) if args.older_than else None
+            except ValueError as exc:
+                print(f"redub janitor: {exc}", file=sys.stderr)
+                return 2
+            await run_janitor(settings, args.dry_run, older)
         case "token":
             from uuid import uuid4
 

@@ -44,7 +44,7 @@ async def insert_upload(
 async def get_upload(pool: asyncpg.Pool, upload_id: UUID, user_id: UUID) -> UploadRecord:
     """The caller's upload, or 404."""
     row = await pool.fetchrow(
-        "SELECT key, size, sha256, content_type, duration_s FROM uploads"
+        "SELECT key, size, sha256, content_type, duration_s, purged_at FROM uploads"
         " WHERE upload_id = $1 AND user_id = $2",
         upload_id,
         user_id,
@@ -54,6 +54,12 @@ async def get_upload(pool: asyncpg.Pool, upload_id: UUID, user_id: UUID) -> Uplo
             404,
             "upload_not_found",
             f"No upload {upload_id} exists for this account; upload the stem first.",
+        )
+    if row["purged_at"] is not None:
+        raise ApiError(
+            410,
+            "upload_purged",
+            f"Upload {upload_id} was deleted (its retention ended); upload the stem again.",
         )
     blob = BlobRef(
         key=row["key"], size=row["size"], sha256=row["sha256"], content_type=row["content_type"]
