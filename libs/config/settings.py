@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -89,6 +90,15 @@ class Settings(BaseSettings):
     # Observability.
     log_level: str = "INFO"
     metrics_port: int = 0
+
+    @model_validator(mode="after")
+    def _retention_limits_in_order(self) -> Self:
+        if self.retention_min_hours > self.retention_max_hours:
+            raise ValueError(
+                f"REDUB_RETENTION_MIN_HOURS ({self.retention_min_hours:g}) exceeds "
+                f"REDUB_RETENTION_MAX_HOURS ({self.retention_max_hours:g})"
+            )
+        return self
 
     @property
     def nats_servers(self) -> list[str]:
