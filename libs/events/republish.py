@@ -5,6 +5,7 @@ as `Nats-Msg-Id`: within the stream's duplicate window the server drops what it 
 already; beyond it each stage's pre-check ("event handled?") makes a second copy a no-op.
 """
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,11 +56,26 @@ async def republish(
     after = max(from_position, 1) - 1
     sent = 0
     first: int | None = None
-    while events := await log.read_all(after, batch):
-        await bus.publish_in_order(events)
-        first = first if first is not None else events[0].position
-        after = events[-1].position
-        sent += len(events)
-        if progress is not None:
-            progress(sent, after)
+    # (task, events, last position) of the batch being published.
+    publishing: tuple[asyncio.Task[None], int, int] | None = None
+    try:
+        # The next batch is read while the last one's PubAcks come back; a batch starts
+        # only once the one before is stored, so the stream gets the log's order.
+        while True:
+            events = await log.read_all(after, batch)
+            if publishing is not None:
+                task, count, last = publishing
+                await task
+                sent += count
+                if progress is not None:
+                    progress(sent, last)
+                publishing = None
+            if not events:
+                break
+            first = first if first is not None else events[0].position
+            after = events[-1].position
+            publishing = (asyncio.create_task(bus.publish_in_order(events)), len(events), after)
+    finally:
+        if publishing is not None:
+            publishing[0].cancel()
     return RepublishResult(sent, first, after if sent else None, time.perf_counter() - started)
