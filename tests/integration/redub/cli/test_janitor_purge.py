@@ -22,6 +22,9 @@ from libs.events.envelope import NewEvent, utcnow
 from libs.events.postgres_store import PostgresEventStore
 from libs.schema.app_role import DEV_APP_PASSWORD, DEV_APP_USER, ensure_app_login
 from libs.storage.keys import job_prefix, upload_key
+from libs.storage.local_store import LocalBlobStore
+from services.janitor.postgres_stem_ledger import PostgresStemLedger
+from services.janitor.purge_run import PurgeLimits, PurgeReport, run_purge
 from tests.support.builders import USER
 
 JOBS = 8
@@ -190,3 +193,54 @@ def test_two_janitors_purge_every_due_job_once(
         assert _counts(database_url) == counts, "a repeat appends nothing"
     finally:
         asyncio.run(_drop_stream(nats_url, stream_prefix.upper()))
+
+
+async def _two_at_once(database_url: str, blobs: Path, scratch: Path) -> list[PurgeReport]:
+    """Two janitors, each with its own pool, purging at the same moment."""
+    stores = [await PostgresEventStore.connect(database_url, max_size=4) for _ in range(2)]
+    limits = PurgeLimits(timedelta(hours=24), timedelta(hours=6))
+    now = utcnow()
+    try:
+        return list(
+            await asyncio.gather(
+                *(
+                    run_purge(
+                        s,
+                        LocalBlobStore(blobs, secret=b"k", base_url="http://x"),
+                        PostgresStemLedger(s.pool),
+                        now,
+                        limits,
+                        scratch,
+                    )
+                    for s in stores
+                )
+            )
+        )
+    finally:
+        for s in stores:
+            await s.close()
+
+
+def test_two_purges_interleaved_in_one_loop_do_each_job_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    blobs = tmp_path / "blobs"
+    pairs = [
+        (_upload(database_url, blobs, 100), _upload(database_url, blobs, 100)) for _ in range(20)
+    ]
+    due = asyncio.run(_jobs(database_url, pairs, finished=True))
+    for job in due:
+        _put(blobs, job_prefix(job) + "fr/mix.wav", 500)
+    for _ in range(5):
+        _upload(database_url, blobs, 30)  # never used, past the upload retention
+
+    reports = asyncio.run(_two_at_once(database_url, blobs, tmp_path / "scratch"))
+
+    purged = [j.job_id for r in reports for j in r.jobs if j.outcome == "purged"]
+    assert sorted(purged) == sorted(due), "every job purged, and by one janitor only"
+    assert sum(len(r.uploads) for r in reports) == 5, "each stale upload done once"
+    counts = _counts(database_url)
+    for job in due:
+        assert counts[(str(job), "deletion.requested")] == 1
+        assert counts[(str(job), "artifacts.purged")] == 1
+    assert not [p for p in blobs.rglob("*") if p.is_file()], "everything went"
