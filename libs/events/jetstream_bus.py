@@ -385,7 +385,25 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
         await js.update_stream(config)
 
 
+# "Consumer replica count exceeds parent stream": the stream's scale-up is still under way.
+REPLICAS_EXCEED_STREAM = 10126
+SCALE_UP_WAIT_S = 30.0
+
+
 async def _ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
     # Creating a durable that exists is idempotent, so every replica may call this; the
-    # server brings an existing durable's editable settings (ack wait, max deliver) to these.
-    await js.add_consumer(stream, config)
+    # server brings an existing durable's editable settings (ack wait, max deliver,
+    # replicas) to these.
+    deadline = asyncio.get_running_loop().time() + SCALE_UP_WAIT_S
+    while True:
+        try:
+            await js.add_consumer(stream, config)
+            return
+        except BadRequestError as exc:
+            # Replicas raised (e.g. 1 -> 3): the stream's update was accepted, but the
+            # server takes a moment to apply it before consumers may follow.
+            if exc.err_code != REPLICAS_EXCEED_STREAM:
+                raise
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
