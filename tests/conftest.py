@@ -17,6 +17,7 @@ from psycopg import sql
 
 from libs.config.settings import Settings
 from libs.servers import EmbeddedNats, EmbeddedPostgres
+from libs.servers.nats_cluster import NatsCluster
 from redub.runtime.dev_stack import SERVICES, DevStack
 
 SERVERS_ENV = "REDUB_TEST_SERVERS"
@@ -148,6 +149,14 @@ def private_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Privat
         servers.postgres.start()
         _migrate(servers.postgres.url)
         yield servers
+
+
+@pytest.fixture
+def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
+    """Three nats-server processes routed into one JetStream cluster, private to the test
+    (nodes may be killed); `.url` lists all three, comma-separated."""
+    with NatsCluster(tmp_path_factory.mktemp("nats-cluster")) as cluster:
+        yield cluster
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -101,6 +102,16 @@ class Settings(BaseSettings):
     # the collector's share of CPU when a process handles thousands of small events a second.
     gc_young_threshold: int = 0
 
+    # Operations (retention limits, replication). A job may ask for its own retention within
+    # [retention_min_hours, retention_max_hours]; outside it the gateway refuses (422).
+    # Uploads no job names, and scratch files left by a crashed stage, have their own.
+    retention_min_hours: float = 1.0
+    retention_max_hours: float = 720.0
+    upload_retention_hours: float = 24.0
+    scratch_retention_hours: float = 6.0
+    # Replicas of the stream and its consumers: 1 on a single server, 3 on a NATS cluster.
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+
     # Observability.
     log_level: str = "INFO"
     # /metrics, /healthz and /readyz of a stage service (0: none); the gateway serves them on
@@ -112,6 +123,20 @@ class Settings(BaseSettings):
     def development(self) -> bool:
         """Whether published development secrets are acceptable."""
         return self.environment == "development"
+
+    @model_validator(mode="after")
+    def _retention_limits_in_order(self) -> Self:
+        if self.retention_min_hours > self.retention_max_hours:
+            raise ValueError(
+                f"REDUB_RETENTION_MIN_HOURS ({self.retention_min_hours:g}) exceeds "
+                f"REDUB_RETENTION_MAX_HOURS ({self.retention_max_hours:g})"
+            )
+        return self
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """The NATS URLs: `REDUB_NATS_URL` may list a cluster's servers, comma-separated."""
+        return [u.strip() for u in (self.nats_url or "").split(",") if u.strip()]
 
     @property
     def blob_root(self) -> Path:

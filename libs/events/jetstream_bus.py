@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import nats
@@ -12,7 +12,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
 
 from libs.events.advisory import parse_advisory
 from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
@@ -26,6 +26,7 @@ ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 # How long a message of a newer schema version waits before it is offered again.
 NEWER_VERSION_RETRY_S = 60.0
 log = structlog.get_logger()
+Recreate = Callable[[], Awaitable[None]]
 
 
 class JetStreamDelivery:
@@ -59,10 +60,17 @@ class JetStreamDelivery:
 class JetStreamSubscription:
     """A pull subscription bound to a durable consumer."""
 
-    def __init__(self, sub: JetStreamContext.PullSubscription, consumer: str, prefix: str):
+    def __init__(
+        self,
+        sub: JetStreamContext.PullSubscription,
+        consumer: str,
+        prefix: str,
+        recreate: Recreate | None = None,
+    ):
         self._sub = sub
         self._consumer = consumer
         self._prefix = prefix
+        self._recreate = recreate
         # A pull request can deliver after its fetch returned, and nats-py hands such late
         # messages to the next fetch whatever its batch: what exceeds the batch waits here
         # (kept alive with in-progress acks) so the caller never holds more than it asked.
@@ -76,6 +84,8 @@ class JetStreamSubscription:
                 msgs += await self._sub.fetch(batch - len(msgs), timeout=timeout)
             except (NatsTimeout, TimeoutError):
                 pass
+            except ServiceUnavailableError:
+                await _recover_consumer(self._recreate, self._consumer)
         if len(msgs) > batch:
             self._overflow.extend(msgs[batch:])
             msgs = msgs[:batch]
@@ -115,17 +125,22 @@ class ExhaustedSubscription:
         stream: str,
         consumer: str,
         max_deliver: int,
+        recreate: Recreate | None = None,
     ):
         self._sub = sub
         self._js = js
         self._stream = stream
         self._consumer = consumer
         self._max_deliver = max_deliver
+        self._recreate = recreate
 
     async def fetch(self, batch: int, timeout: float) -> Sequence[Delivery]:
         try:
             msgs = await self._sub.fetch(batch, timeout=timeout)
         except (NatsTimeout, TimeoutError):
+            return []
+        except ServiceUnavailableError:
+            await _recover_consumer(self._recreate, f"{self._consumer}_exhausted")
             return []
         out: list[Delivery] = []
         for m in msgs:
@@ -183,19 +198,33 @@ class JetStreamBus(Bus):
     """Events on subjects `<prefix>.<type>` of one stream; `Nats-Msg-Id` is the event id."""
 
     def __init__(
-        self, nc: Client, stream: str, prefix: str, duplicate_window_s: float = 120.0
+        self,
+        nc: Client,
+        stream: str,
+        prefix: str,
+        duplicate_window_s: float = 120.0,
+        replicas: int = 1,
     ) -> None:
         self.nc = nc
         self.js = nc.jetstream(publish_async_max_pending=4000)
         self.stream = stream
         self.prefix = prefix
         self.duplicate_window_s = duplicate_window_s
+        # Copies of the stream and of every consumer's state: 3 survives one lost server.
+        self.replicas = replicas
 
     @classmethod
-    async def connect(cls, url: str, stream: str, prefix: str, **kw: Any) -> "JetStreamBus":
-        """Connect (reconnecting forever on loss) and return the bus."""
+    async def connect(
+        cls, url: str | Sequence[str], stream: str, prefix: str, **kw: Any
+    ) -> "JetStreamBus":
+        """Connect (reconnecting forever on loss) and return the bus; `url` may be one
+        server, a list of a cluster's servers, or such a list comma-separated."""
+        servers = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
         nc = await nats.connect(
-            url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
+            servers=[u for u in servers if u],
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=5,
         )
         return cls(nc, stream, prefix, **kw)
 
@@ -211,6 +240,7 @@ class JetStreamBus(Bus):
                 subjects=[f"{self.prefix}.>"],
                 storage=StorageType.FILE,
                 duplicate_window=self.duplicate_window_s,
+                num_replicas=self.replicas,
             ),
         )
         # Advisories are fire-and-forget core messages; keeping them in a stream means a
@@ -222,6 +252,7 @@ class JetStreamBus(Bus):
                 subjects=[f"{ADVISORY}.{self.stream}.*"],
                 storage=StorageType.FILE,
                 max_age=7 * 24 * 3600,
+                num_replicas=self.replicas,
             ),
         )
 
@@ -241,6 +272,27 @@ class JetStreamBus(Bus):
             )
         )
 
+    async def publish_in_order(self, events: Sequence[RecordedEvent]) -> None:
+        """Publish `events` in their order (one connection keeps it), then await every
+        PubAck; for `republish`, where a stream is rebuilt from the log."""
+        acks = [
+            await self.js.publish_async(
+                subject_for(self.prefix, e.type),
+                encode(e),
+                headers={"Nats-Msg-Id": str(e.event_id)},
+            )
+            for e in events
+        ]
+        await asyncio.gather(*acks)
+
+    async def stream_exists(self) -> bool:
+        """Whether the events' stream is there (it is lost with a NATS cluster's storage)."""
+        try:
+            await self.js.stream_info(self.stream)
+        except NotFoundError:
+            return False
+        return True
+
     async def subscribe(self, spec: ConsumerSpec) -> Subscription:
         subjects = [subject_for(self.prefix, t) for t in spec.event_types]
         config = ConsumerConfig(
@@ -250,11 +302,14 @@ class JetStreamBus(Bus):
             ack_wait=spec.ack_wait_s,
             max_deliver=spec.max_deliver,
             max_ack_pending=10_000,
+            num_replicas=self.replicas,
             **_filter(subjects),
         )
         await _ensure_consumer(self.js, self.stream, config)
         sub = await self.js.pull_subscribe_bind(durable=spec.name, stream=self.stream)
-        return JetStreamSubscription(sub, spec.name, self.prefix)
+        return JetStreamSubscription(
+            sub, spec.name, self.prefix, lambda: _ensure_consumer(self.js, self.stream, config)
+        )
 
     async def exhausted(self, spec: ConsumerSpec) -> Subscription:
         stream = f"{self.stream}_ADVISORIES"
@@ -267,10 +322,18 @@ class JetStreamBus(Bus):
             # retried forever.
             max_deliver=20,
             filter_subject=f"{ADVISORY}.{self.stream}.{spec.name}",
+            num_replicas=self.replicas,
         )
         await _ensure_consumer(self.js, stream, config)
         sub = await self.js.pull_subscribe_bind(durable=name, stream=stream)
-        return ExhaustedSubscription(sub, self.js, self.stream, spec.name, spec.max_deliver)
+        return ExhaustedSubscription(
+            sub,
+            self.js,
+            self.stream,
+            spec.name,
+            spec.max_deliver,
+            lambda: _ensure_consumer(self.js, stream, config),
+        )
 
 
 async def _decode_or_terminate(msg: Msg, data: bytes, consumer: str) -> RecordedEvent | None:
@@ -302,6 +365,19 @@ def _filter(subjects: list[str]) -> dict[str, Any]:
     return {"filter_subjects": subjects}
 
 
+async def _recover_consumer(recreate: Recreate | None, consumer: str) -> None:
+    """A fetch with no responder: the consumer is gone (its stream was deleted or lost and
+    is rebuilt by `redub republish`). Create it again once its stream is back; until then
+    the error goes to the caller, which waits and fetches again."""
+    if recreate is None:
+        raise ServiceUnavailableError
+    try:
+        await recreate()
+    except NotFoundError as exc:
+        raise ServiceUnavailableError from exc  # the stream is not there (yet)
+    log.warning("consumer was gone: created again", consumer=consumer)
+
+
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
     try:
         await js.add_stream(config)
@@ -309,7 +385,25 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
         await js.update_stream(config)
 
 
+# "Consumer replica count exceeds parent stream": the stream's scale-up is still under way.
+REPLICAS_EXCEED_STREAM = 10126
+SCALE_UP_WAIT_S = 30.0
+
+
 async def _ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
     # Creating a durable that exists is idempotent, so every replica may call this; the
-    # server brings an existing durable's editable settings (ack wait, max deliver) to these.
-    await js.add_consumer(stream, config)
+    # server brings an existing durable's editable settings (ack wait, max deliver,
+    # replicas) to these.
+    deadline = asyncio.get_running_loop().time() + SCALE_UP_WAIT_S
+    while True:
+        try:
+            await js.add_consumer(stream, config)
+            return
+        except BadRequestError as exc:
+            # Replicas raised (e.g. 1 -> 3): the stream's update was accepted, but the
+            # server takes a moment to apply it before consumers may follow.
+            if exc.err_code != REPLICAS_EXCEED_STREAM:
+                raise
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)

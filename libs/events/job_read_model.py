@@ -17,3 +17,8 @@ class JobReadModel(Protocol):
     async def jobs_past_retention(self, now: datetime, limit: int = 1000) -> list[JobView]:
         """Views of jobs `past_retention` at `now`, the longest due first."""
         ...
+
+    async def jobs_finished_before(self, cutoff: datetime, limit: int = 1000) -> list[JobView]:
+        """Views of unpurged jobs that finished before `cutoff`, whatever their retention
+        (an operator's `redub janitor purge --older-than`), the oldest first."""
+        ...

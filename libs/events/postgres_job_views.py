@@ -25,3 +25,15 @@ class PostgresJobViews:
             limit,
         )
         return [JobView.model_validate_json(r[0]) for r in rows]
+
+    async def jobs_finished_before(self, cutoff: datetime, limit: int = 1000) -> list[JobView]:
+        # An operator's command, not a hot path: the unpurged jobs are scanned.
+        rows = await self.pool.fetch(
+            "SELECT view::text FROM (SELECT view, coalesce((view->>'completed_at')::timestamptz,"
+            " (view->>'failed_at')::timestamptz) AS finished FROM jobs"
+            " WHERE view->>'purged_at' IS NULL) f"
+            " WHERE finished < $1 ORDER BY finished LIMIT $2",
+            cutoff,
+            limit,
+        )
+        return [JobView.model_validate_json(r[0]) for r in rows]

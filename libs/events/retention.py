@@ -8,9 +8,14 @@ from libs.events.job_view import JobView
 DELETION_RETRY = timedelta(hours=1)
 
 
+def finished_at(view: JobView) -> datetime | None:
+    """When the job completed, failed or was cancelled; None while it runs."""
+    return view.completed_at or view.failed_at or view.cancelled_at
+
+
 def purge_due_at(view: JobView) -> datetime | None:
     """When the job becomes due for deletion; None while it runs or once it is purged."""
-    finished = view.completed_at or view.failed_at or view.cancelled_at
+    finished = finished_at(view)
     if finished is None or view.purged_at is not None:
         return None
     due = finished + timedelta(hours=view.retention_hours)

@@ -8,9 +8,17 @@ def job_prefix(job_id: UUID) -> str:
     return f"jobs/{job_id}/"
 
 
+UPLOADS_PREFIX = "uploads/"
+
+
 def upload_key(user_id: UUID, upload_id: UUID) -> str:
     """An uploaded stem."""
-    return f"uploads/{user_id}/{upload_id}"
+    return f"{UPLOADS_PREFIX}{user_id}/{upload_id}"
+
+
+def is_upload_key(key: str) -> bool:
+    """Whether `key` is an uploaded stem (which several jobs may name), not a job's own."""
+    return key.startswith(UPLOADS_PREFIX)
 
 
 def transcript_key(job_id: UUID) -> str:

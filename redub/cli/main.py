@@ -26,8 +26,23 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--languages", default="fr,de")
     demo.add_argument("--voice", type=Path, default=None, help="a voice stem to use instead")
     sub.add_parser("replay", help="rebuild the progress views from job_events")
-    janitor = sub.add_parser("janitor", help="run one retention sweep")
+    republish = sub.add_parser(
+        "republish", help="rebuild the JetStream stream from job_events (PostgreSQL is the record)"
+    )
+    republish.add_argument(
+        "--from", dest="from_position", type=int, default=1, help="first log position (1)"
+    )
+    janitor = sub.add_parser(
+        "janitor", help="purge by hand what is due: jobs past retention, stale uploads, scratch"
+    )
+    janitor.add_argument("action", nargs="?", choices=["purge"], default="purge")
     janitor.add_argument("--dry-run", action="store_true", help="only list what is due")
+    janitor.add_argument(
+        "--older-than",
+        default=None,
+        metavar="AGE",
+        help="purge jobs finished longer ago than AGE (48h, 30m, 2d), whatever their retention",
+    )
     token = sub.add_parser("token", help="mint a development JWT")
     token.add_argument("--user", type=UUID, default=None)
     add_client_commands(sub)
@@ -74,10 +89,19 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from redub.cli.replay_command import run_replay
 
             await run_replay(settings)
-        case "janitor":
-            from redub.cli.janitor_command import run_janitor
+        case "republish":
+            from redub.cli.republish_command import run_republish
 
-            await run_janitor(settings, args.dry_run)
+            await run_republish(settings, args.from_position)
+        case "janitor":
+            from redub.cli.janitor_command import parse_age, run_janitor
+
+            try:
+                older = parse_age(args.older_than) if args.older_than else None
+            except ValueError as exc:
+                print(f"redub janitor: {exc}", file=sys.stderr)
+                return 2
+            await run_janitor(settings, args.dry_run, older)
         case "token":
             from uuid import uuid4
 

@@ -26,18 +26,20 @@ class Connections:
         await self.store.close()
 
 
-async def connect(settings: Settings, pool_size: int = 10) -> Connections:
-    """Connect to Postgres and NATS and make sure the stream exists."""
+async def connect(settings: Settings, pool_size: int = 10, provision: bool = True) -> Connections:
+    """Connect to Postgres and NATS and (unless told not to) make sure the stream exists."""
     if not settings.database_url or not settings.nats_url:
         raise NotConfigured("set DATABASE_URL and NATS_URL (or run `redub dev`)")
     store = await PostgresEventStore.connect(settings.database_url, max_size=pool_size)
     bus = await JetStreamBus.connect(
-        settings.nats_url,
+        settings.nats_servers,
         settings.stream_name,
         settings.subject_prefix,
         duplicate_window_s=settings.duplicate_window_s,
+        replicas=settings.stream_replicas,
     )
-    await bus.provision()
+    if provision:
+        await bus.provision()
     return Connections(store, bus, local_blob_store(settings))
 
 

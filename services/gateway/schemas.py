@@ -80,6 +80,13 @@ class JobRequest(BaseModel):
     target_languages: list[LanguageCode] = Field(min_length=1, max_length=10)
     source_language: LanguageCode = "en"
     options: JobOptionsIn = Field(default_factory=JobOptionsIn)
+    retention_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="Hours after the job finishes before its files are deleted; within the "
+        "operator's limits (REDUB_RETENTION_MIN_HOURS..REDUB_RETENTION_MAX_HOURS). "
+        "Default: the operator's REDUB_RETENTION_HOURS.",
+    )
 
 
 # Job responses: the public shape of a job, mapped from the read model by

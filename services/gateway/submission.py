@@ -52,15 +52,31 @@ def build_submission(
         )
     return JobSubmitted(
         user_id=user_id,
+        retention_hours=retention_of(body, settings),
         source_language=body.source_language,
         target_languages=languages,
         voice=Stem(upload_id=voice.upload_id, blob=voice.blob, duration_s=voice.duration_s),
         background=Stem(
             upload_id=background.upload_id, blob=background.blob, duration_s=background.duration_s
         ),
-        retention_hours=settings.retention_hours,
         options=JobOptions.model_validate(body.options.model_dump()),
     )
+
+
+def retention_of(body: JobRequest, settings: Settings) -> float:
+    """The job's retention: what it asks for, within the operator's limits, or the default."""
+    if body.retention_hours is None:
+        return settings.retention_hours  # the operator's own choice, whatever the limits
+    low, high = settings.retention_min_hours, settings.retention_max_hours
+    if not low <= body.retention_hours <= high:
+        raise ApiError(
+            422,
+            "retention_out_of_range",
+            f"retention_hours must be between {low:g} and {high:g} hours "
+            f"(asked {body.retention_hours:g}); omit it for the default of "
+            f"{settings.retention_hours:g}.",
+        )
+    return body.retention_hours
 
 
 def same_submission(view: JobView, payload: JobSubmitted) -> bool:

@@ -8,11 +8,13 @@ from libs.events.runner_config import RunnerConfig
 from libs.events.stage import Stage
 from libs.events.work import WorkItem
 from libs.storage.blob_store import BlobStore
-from libs.storage.keys import job_prefix
+from libs.storage.keys import is_upload_key, job_prefix
+from services.janitor.stem_ledger import StemLedger
 
 
 class Janitor(Stage[DeletionRequested]):
-    """Deletes every object under the job's prefix; the log keeps only keys and sizes."""
+    """Deletes every object under the job's prefix, and its stems unless another job that
+    is not purged yet names them; the log keeps only keys and sizes."""
 
     name = "janitor"
     consumes = DeletionRequested
@@ -23,23 +25,33 @@ class Janitor(Stage[DeletionRequested]):
     # A cancelled job's blobs are purged like any other's.
     skips_cancelled_jobs = False
 
-    def __init__(self, blobs: BlobStore) -> None:
+    def __init__(self, blobs: BlobStore, stems: StemLedger) -> None:
         self.blobs = blobs
+        self.stems = stems
 
     async def handle(self, request: DeletionRequested, work: WorkItem) -> Sequence[Payload]:
-        # The request lists what the job's events named (the uploaded stems included:
-        # retention covers the user's source audio); the job's prefix holds the rest.
-        known = request.known or {}
-        purged = await purge_job_blobs(self.blobs, work.job_id, list(known))
-        # Known keys report their recorded size, so a retry after a partial purge reports
-        # what a first attempt would; intermediate files (clips, transcripts) are added.
-        extra = {k: v for k, v in purged.items() if k not in known}
-        return [
-            ArtifactsPurged(
-                keys=sorted(known.keys() | extra.keys()),
-                bytes=sum(known.values()) + sum(extra.values()),
-            )
-        ]
+        return [await purge_job(self.blobs, self.stems, work.job_id, request)]
+
+
+async def purge_job(
+    blobs: BlobStore, stems: StemLedger, job_id: UUID, request: DeletionRequested
+) -> ArtifactsPurged:
+    """Delete what `request` names (stems another live job needs stay) and everything under
+    the job's prefix; the `artifacts.purged` that reports it."""
+    # The request lists what the job's events named (the uploaded stems included:
+    # retention covers the user's source audio); the job's prefix holds the rest.
+    known = request.known or {}
+    shared = [k for k in known if is_upload_key(k)]
+    kept = set(shared) - await stems.release(job_id, shared)
+    targets = {k: v for k, v in known.items() if k not in kept}
+    purged = await purge_job_blobs(blobs, job_id, list(targets))
+    # Known keys report their recorded size, so a retry after a partial purge reports
+    # what a first attempt would; intermediate files (clips, transcripts) are added.
+    extra = {k: v for k, v in purged.items() if k not in targets}
+    return ArtifactsPurged(
+        keys=sorted(targets.keys() | extra.keys()),
+        bytes=sum(targets.values()) + sum(extra.values()),
+    )
 
 
 async def purge_job_blobs(blobs: BlobStore, job_id: UUID, also: list[str]) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """The retention sweep: jobs finished longer ago than their retention get a deletion request."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from libs.events.catalogue import DeletionRequested
 from libs.events.commit import Commit, HandledKey
@@ -23,10 +23,18 @@ class SweepResult:
 
 
 async def sweep(
-    views: JobReadModel, jobs: JobLog, now: datetime, dry_run: bool = False
+    views: JobReadModel,
+    jobs: JobLog,
+    now: datetime,
+    dry_run: bool = False,
+    older_than: timedelta | None = None,
 ) -> SweepResult:
-    """Request deletion of every job past retention; with `dry_run`, only report them."""
-    due = await views.jobs_past_retention(now)
+    """Request deletion of every job past retention (or, given `older_than`, of every job
+    finished longer ago than that); with `dry_run`, only report them."""
+    if older_than is None:
+        due = await views.jobs_past_retention(now)
+    else:
+        due = await views.jobs_finished_before(now - older_than)
     if dry_run or not due:
         return SweepResult(due, [])
     commits = [

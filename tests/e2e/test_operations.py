@@ -50,14 +50,14 @@ def test_janitor_purges_blobs_past_retention_and_keeps_the_log(
     assert counts[("deletion.requested", None)] == counts[("artifacts.purged", None)] == 1
     # Nothing else is due: a dry run lists nothing and writes nothing.
     dry = subprocess.run(
-        [sys.executable, "-m", "redub.cli.main", "janitor", "--dry-run"],
+        [sys.executable, "-m", "redub.cli.main", "janitor", "purge", "--dry-run"],
         env=stack.env(),
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    assert "0 job(s) past retention" in dry.stdout
+    assert "Totals (would delete): 0 job(s), 0 object(s), 0 bytes" in dry.stdout
     assert event_counts(database_url, job["job_id"]) == counts
 
 

@@ -299,6 +299,20 @@ class StoreContract:
         assert [v.job_id for v in found] == [done.job_id]
         assert await store.jobs_past_retention(utcnow() + timedelta(hours=47)) == []
 
+    async def test_jobs_finished_before_ignore_retention_running_and_purged_jobs(
+        self, store: EventStore
+    ) -> None:
+        short, long, purged, running = (new_job(retention_hours=h) for h in (1.0, 1000.0, 1, 1))
+        await store.append([short, long, purged, running])
+        failed = StageFailed(stage="transcriber", reason="x", attempts=1)
+        await store.append([step(j.job_id, failed) for j in (short, long, purged)])
+        await store.append([step(purged.job_id, ArtifactsPurged(keys=[], bytes=0))])
+        later = utcnow() + timedelta(seconds=5)
+        found = await store.views.jobs_finished_before(later)
+        assert {v.job_id for v in found} == {short.job_id, long.job_id}
+        assert await store.views.jobs_finished_before(utcnow() - timedelta(hours=1)) == []
+        assert len(await store.views.jobs_finished_before(later, limit=1)) == 1
+
     async def test_unpurged_job_is_due_again_an_hour_after_its_request(
         self, store: EventStore
     ) -> None:

@@ -6,15 +6,23 @@ from uuid import UUID, uuid4
 from libs.events.catalogue import ArtifactsPurged, DeletionRequested
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent, RecordedEvent
+from libs.events.memory_log import MemoryLog
 from libs.events.memory_store import MemoryEventStore
 from libs.events.retention import purgeable
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import attempt_prefix, job_prefix
 from services.janitor.handler import Janitor
+from services.janitor.memory_stem_ledger import MemoryStemLedger
 from tests.support.builders import USER, recorded, step
 from tests.support.stages import Chain, all_keys, attempt, blob_store, chain
 
 REQUEST = DeletionRequested(reason="user", requested_by=USER)
+
+
+def janitor(store: MemoryEventStore, blobs: BlobStore) -> Janitor:
+    """The stage, its stem ledger over the store's views."""
+    assert isinstance(store.log, MemoryLog)
+    return Janitor(blobs, MemoryStemLedger(store.log))
 
 
 async def request_for(store: MemoryEventStore, job_id: UUID) -> DeletionRequested:
@@ -40,7 +48,7 @@ async def purge(store: MemoryEventStore, blobs: BlobStore, done: Chain) -> Artif
     payload = await request_for(store, done.job_id)
     [request] = await store.append([step(done.job_id, payload)])
     assert request is not None
-    [out] = await Janitor(blobs).handle(payload, attempt(request[0]))
+    [out] = await janitor(store, blobs).handle(payload, attempt(request[0]))
     assert isinstance(out, ArtifactsPurged)
     await store.append([step(done.job_id, out)])
     return out
@@ -96,7 +104,7 @@ async def test_a_version_one_request_purges_the_jobs_prefix(tmp_path: Path) -> N
     done = await dubbed_job(store, blobs, tmp_path)
     under = await all_keys(blobs, job_prefix(done.job_id))
     old: RecordedEvent = recorded(REQUEST, job_id=done.job_id)
-    [out] = await Janitor(blobs).handle(REQUEST, attempt(old))
+    [out] = await janitor(store, blobs).handle(REQUEST, attempt(old))
     assert isinstance(out, ArtifactsPurged) and set(out.keys) == under
     assert await all_keys(blobs, job_prefix(done.job_id)) == set()
 
@@ -104,8 +112,38 @@ async def test_a_version_one_request_purges_the_jobs_prefix(tmp_path: Path) -> N
 async def test_a_purge_is_one_work_item_with_nothing_to_discard(tmp_path: Path) -> None:
     store, blobs = MemoryEventStore(), blob_store(tmp_path)
     done = await dubbed_job(store, blobs, tmp_path)
-    stage = Janitor(blobs)
+    stage = janitor(store, blobs)
     before = await all_keys(blobs)
     assert list(stage.work_items(REQUEST)) == [""]
     await stage.discard(attempt(recorded(REQUEST, job_id=done.job_id)))
     assert await all_keys(blobs) == before
+
+
+async def sharing(store: MemoryEventStore, blobs: BlobStore, tmp_path: Path, done: Chain) -> UUID:
+    """A second job on the first one's uploads (its own outputs under its own prefix)."""
+    job = uuid4()
+    first = NewEvent(job_id=job, payload=done.submitted, correlation_id=job, user_id=USER)
+    await store.append([Commit(job, [first], expected_version=0)])
+    await blobs.put_bytes(job_prefix(job) + "transcript.json", b"{}", "application/json")
+    return job
+
+
+async def test_a_stem_another_live_job_names_goes_with_the_last_job(tmp_path: Path) -> None:
+    store, blobs = MemoryEventStore(), blob_store(tmp_path)
+    done = await dubbed_job(store, blobs, tmp_path)
+    second = await sharing(store, blobs, tmp_path, done)
+    stems = {done.submitted.voice.blob.key, done.submitted.background.blob.key}
+
+    first = await purge(store, blobs, done)
+
+    assert not stems & set(first.keys), "kept stems are not reported as purged"
+    assert stems <= await all_keys(blobs), "the running job still needs them"
+    assert await all_keys(blobs, job_prefix(done.job_id)) == set()
+    view = await store.load_view(second)
+    assert view is not None
+    request = DeletionRequested(reason="user", requested_by=USER, known=purgeable(view))
+    [req] = await store.append([step(second, request)])
+    assert req is not None
+    [out] = await janitor(store, blobs).handle(request, attempt(req[0]))
+    assert isinstance(out, ArtifactsPurged) and stems <= set(out.keys)
+    assert not stems & await all_keys(blobs), "the last job's purge takes them"
