@@ -50,13 +50,17 @@ class NewerSchemaVersion(LookupError):
     """A payload written by a newer build (a rolling deploy): not malformed, not for us yet."""
 
 
-def decode_payload(
+def upcast(
     event_type: str,
     version: int,
     data: Mapping[str, Any],
     upcasters: Mapping[tuple[str, int], Upcaster] = UPCASTERS,
-) -> Payload:
-    """Validate a stored payload, upcasting it step by step to the current version."""
+) -> dict[str, Any]:
+    """A stored payload lifted step by step to the current version, as plain JSON values.
+
+    For readers that take a few fields of many events (billing, replay) and need no model;
+    `decode_payload` validates the result into one.
+    """
     model = CATALOGUE.get(event_type)
     if model is None:
         raise UnknownEventType(event_type)
@@ -68,4 +72,15 @@ def decode_payload(
     while version < model.version:
         payload = upcasters[(event_type, version)](payload)
         version += 1
-    return model.model_validate(payload)
+    return payload
+
+
+def decode_payload(
+    event_type: str,
+    version: int,
+    data: Mapping[str, Any],
+    upcasters: Mapping[tuple[str, int], Upcaster] = UPCASTERS,
+) -> Payload:
+    """Validate a stored payload, upcasting it step by step to the current version."""
+    payload = upcast(event_type, version, data, upcasters)  # raises on an unknown type
+    return CATALOGUE[event_type].model_validate(payload)

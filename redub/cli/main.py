@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--languages", default="fr,de")
     demo.add_argument("--voice", type=Path, default=None, help="a voice stem to use instead")
     sub.add_parser("replay", help="rebuild the progress views from job_events")
+    from redub.cli.billing_command import add_arguments as billing_arguments
+
+    billing_arguments(sub.add_parser("billing", help="billing exports replayed from job_events"))
     janitor = sub.add_parser("janitor", help="run one retention sweep")
     janitor.add_argument("--dry-run", action="store_true", help="only list what is due")
     token = sub.add_parser("token", help="mint a development JWT")
@@ -68,6 +71,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from redub.cli.replay_command import run_replay
 
             await run_replay(settings)
+        case "billing":
+            from redub.cli.billing_command import run_billing
+
+            return await run_billing(settings, args)
         case "janitor":
             from redub.cli.janitor_command import run_janitor
 
