@@ -42,6 +42,25 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
 }
 
 
+# (event type, from version) -> what version + 1 changed, for readers of the log
+# (docs/events.md is generated from it; every upcaster has its note).
+CHANGES: dict[tuple[str, int], str] = {
+    ("transcript.ready", 1): "Adds `brief`, the submission's facts (null when upcast).",
+    ("translation.ready", 1): "Adds `brief`, the submission's facts (null when upcast).",
+    ("speech.ready", 1): "Adds `brief`, the submission's facts (null when upcast).",
+    ("transcript.ready", 2): "`usage` becomes a list of priced lines; version 2 held one "
+    "unpriced usage (or none) with `cost_usd`, upcast to one line with `amount` = `cost_usd`.",
+    ("translation.ready", 2): "`usage` becomes a list of priced lines; version 2 held one "
+    "unpriced usage (or none) with `cost_usd`, upcast to one line with `amount` = `cost_usd`.",
+    ("speech.ready", 2): "`usage` becomes a list of priced lines; version 2 held one "
+    "unpriced usage (or none) with `cost_usd`, upcast to one line with `amount` = `cost_usd`.",
+    ("dub.ready", 1): "More artifact kinds (AAC, timeline, the transcript and translation); "
+    "a version-1 reader refuses them.",
+    ("deletion.requested", 1): "Adds `known`, the job's stored objects key -> bytes (null "
+    "when upcast: the janitor purges the job's prefix).",
+}
+
+
 class UnknownEventType(LookupError):
     """A stored event whose type this build does not know."""
 

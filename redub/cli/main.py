@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     from redub.cli.billing_command import add_arguments as billing_arguments
 
     billing_arguments(sub.add_parser("billing", help="billing exports replayed from job_events"))
+    docs = sub.add_parser("docs", help="generated documentation")
+    docs.add_argument("topic", choices=("events",), help="events: the event catalogue")
+    docs.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+    docs.add_argument("--check", action="store_true", help="fail if --out is not up to date")
     janitor = sub.add_parser("janitor", help="run one retention sweep")
     janitor.add_argument("--dry-run", action="store_true", help="only list what is due")
     token = sub.add_parser("token", help="mint a development JWT")
@@ -75,6 +79,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from redub.cli.billing_command import run_billing
 
             return await run_billing(settings, args)
+        case "docs":
+            from redub.cli.docs_command import run_docs
+
+            return run_docs(args.out, args.check)
         case "janitor":
             from redub.cli.janitor_command import run_janitor
 
