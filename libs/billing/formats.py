@@ -28,6 +28,13 @@ class LineWriter(Protocol):
     def close(self) -> None: ...
 
 
+def text_time(value: datetime) -> str:
+    """A time in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the log's times are already UTC)."""
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 def text_value(value: object) -> str | None:
     """A field's text form in CSV and JSON lines (None stays None)."""
     if value is None:
@@ -35,10 +42,32 @@ def text_value(value: object) -> str | None:
     if isinstance(value, Decimal):
         return f"{value:f}"
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, UUID | str):
-        return str(value)
+        return text_time(value)
     return str(value)
+
+
+def text_row(x: BillingLine) -> tuple[int | str | None, ...]:
+    """A line's values in `FIELDS` order: integers as they are, None for absent values,
+    everything else in its text form (spelled out per field: this runs once a row)."""
+    return (
+        x.position,
+        text_time(x.recorded_at),
+        text_time(x.occurred_at),
+        str(x.event_id),
+        x.line,
+        str(x.job_id),
+        None if x.user_id is None else str(x.user_id),
+        x.event_type,
+        x.language,
+        x.vendor,
+        x.model,
+        x.unit,
+        f"{x.quantity:f}",
+        f"{x.unit_price:f}",
+        f"{x.amount:f}",
+        x.currency,
+        x.price_table,
+    )
 
 
 def _fields(line: BillingLine) -> list[Any]:
@@ -55,12 +84,8 @@ class CsvWriter:
         self._csv.writerow(FIELDS)
 
     def write(self, lines: Iterable[BillingLine]) -> None:
-        for line in lines:
-            row = _fields(line)
-            # position and line stay integers; everything else in its text form.
-            self._csv.writerow(
-                v if isinstance(v, int) else ("" if v is None else text_value(v)) for v in row
-            )
+        # The csv module writes None as an empty field.
+        self._csv.writerows(text_row(line) for line in lines)
         self._flush()
 
     def _flush(self) -> None:
@@ -81,11 +106,7 @@ class JsonLinesWriter:
     def write(self, lines: Iterable[BillingLine]) -> None:
         chunk = bytearray()
         for line in lines:
-            row = {
-                name: v if isinstance(v, int) or v is None else text_value(v)
-                for name, v in zip(FIELDS, _fields(line), strict=True)
-            }
-            chunk += orjson.dumps(row)
+            chunk += orjson.dumps(dict(zip(FIELDS, text_row(line), strict=True)))
             chunk += b"\n"
         self._out.write(bytes(chunk))
 

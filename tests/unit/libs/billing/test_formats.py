@@ -8,7 +8,7 @@ from uuid import UUID
 import pyarrow.parquet as pq
 import pytest
 
-from libs.billing.formats import FORMATS, Format, text_value, writer
+from libs.billing.formats import FORMATS, Format, text_row, text_value, writer
 from libs.billing.lines import FIELDS, BillingLine
 from libs.billing.totals import Totals
 
@@ -95,3 +95,11 @@ def test_totals_sum_exactly_per_currency_and_vendor() -> None:
     assert t.by_currency == {"USD": Decimal("10.0318"), "EUR": Decimal("0.1")}
     assert t.by_vendor[("EUR", "openai")] == Decimal("0.1")
     assert "total USD 10.0318" in t.summary()
+
+
+def test_text_row_spells_every_field_as_text_value_does() -> None:
+    for x in LINES:
+        expected = tuple(
+            v if isinstance(v, int) else text_value(v) for v in (getattr(x, f) for f in FIELDS)
+        )
+        assert text_row(x) == expected
