@@ -1,14 +1,21 @@
-"""The replay benchmark: `rebuild_views` over a large log next to a plain COPY of it."""
+"""The replay benchmark: `rebuild_views` and a billing export over a large log, each next
+to a plain COPY of it."""
 
+import io
 import math
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
 from bench.report import progress
 from bench.stats import median
 from bench.synthetic_log import LANGUAGES, Template, load_log
+from libs.billing.export import export_period
+from libs.billing.formats import Format
+from libs.billing.reader import Period
 from libs.events.rebuild import rebuild_views
 
 REBUILD_REPEAT_UNDER_S = 30.0
@@ -24,6 +31,9 @@ class ReplayMeasured:
     copy_s: float
     rebuild_runs: int
     copy_runs: int
+    export_s: dict[str, float]
+    """Median seconds of a billing export of the whole log, per format."""
+    export_rows: int
 
     @property
     def rebuild_events_per_s(self) -> float:
@@ -47,7 +57,36 @@ async def copy_out(conn: asyncpg.Connection) -> tuple[float, int]:
     return time.perf_counter() - started, size
 
 
-async def run_replay(url: str, events: int, copies: int = 3) -> ReplayMeasured:
+class CountingSink(io.RawIOBase):
+    """A binary stream that only counts what is written to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        n = len(data)
+        self.size += n
+        return n
+
+
+EVERYTHING = Period(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+async def time_export(conn: asyncpg.Connection, fmt: Format) -> tuple[float, int, int]:
+    """Seconds, rows and bytes of a billing export of the whole log."""
+    sink = CountingSink()
+    started = time.perf_counter()
+    totals = await export_period(conn, EVERYTHING, fmt, sink)  # type: ignore[arg-type]
+    return time.perf_counter() - started, totals.rows, sink.size
+
+
+async def run_replay(
+    url: str, events: int, copies: int = 3, formats: tuple[Format, ...] = ("csv", "parquet")
+) -> ReplayMeasured:
     """Load ~`events` events (whole jobs) into the empty log at `url`, then time both."""
     per_job = len(Template.build(LANGUAGES).rows)
     jobs = math.ceil(events / per_job)
@@ -81,8 +120,34 @@ async def run_replay(url: str, events: int, copies: int = 3) -> ReplayMeasured:
         completed = await pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'completed'")
         if completed != jobs:
             raise AssertionError(f"rebuilt views hold {completed} completed jobs, not {jobs}")
+
+        export_runs: dict[str, list[float]] = {fmt: [] for fmt in formats}
+        rows = jobs * (1 + 2 * len(LANGUAGES))  # one line per stage event
+        async with pool.acquire() as conn:
+            for _ in range(3):
+                for fmt in formats:
+                    seconds, written, size = await time_export(conn, fmt)
+                    if written != rows:
+                        raise AssertionError(f"export wrote {written} rows, not {rows}")
+                    export_runs[fmt].append(seconds)
+                    progress(
+                        f"replay: billing export {fmt} {seconds:.2f} s "
+                        f"({loaded / seconds:,.0f} events/s, {size / 1e6:.0f} MB)"
+                    )
+            # COPY again after the replays: the baseline brackets what it is compared with.
+            for _ in range(copies):
+                seconds, size = await copy_out(conn)
+                copy_runs.append(seconds)
+                progress(f"replay: COPY TO STDOUT {seconds:.2f} s, {size / 1e6:.0f} MB")
         return ReplayMeasured(
-            loaded, jobs, median(rebuild_runs), median(copy_runs), len(rebuild_runs), copies
+            loaded,
+            jobs,
+            median(rebuild_runs),
+            median(copy_runs),
+            len(rebuild_runs),
+            len(copy_runs),
+            {fmt: median(runs) for fmt, runs in export_runs.items()},
+            rows,
         )
     finally:
         await pool.close()

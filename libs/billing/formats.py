@@ -30,9 +30,9 @@ class LineWriter(Protocol):
 
 def text_time(value: datetime) -> str:
     """A time in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the log's times are already UTC)."""
-    if value.utcoffset():
+    if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def text_value(value: object) -> str | None:

@@ -74,29 +74,50 @@ class BillingLine:
 
 
 def billing_lines(event: BilledEvent) -> Iterator[BillingLine]:
-    """The event's usage lines in recorded order; nothing for an event without usage.
-
-    Each line is validated as a `Usage` (lines are few; defaults such as the currency come
-    from the catalogue, never from here).
-    """
+    """The event's usage lines in recorded order; nothing for an event without usage."""
+    language = event.payload.get("language")
     for index, raw in enumerate(event.payload.get("usage") or ()):
-        u = Usage.model_validate(raw)
         yield BillingLine(
-            position=event.position,
-            recorded_at=event.recorded_at,
-            occurred_at=event.occurred_at,
-            event_id=event.event_id,
-            line=index,
-            job_id=event.job_id,
-            user_id=event.user_id,
-            event_type=event.type,
-            language=event.payload.get("language"),
-            vendor=u.vendor,
-            model=u.model,
-            unit=u.unit,
-            quantity=u.quantity,
-            unit_price=u.unit_price,
-            amount=u.amount,
-            currency=u.currency,
-            price_table=u.price_table,
+            event.position,
+            event.recorded_at,
+            event.occurred_at,
+            event.event_id,
+            index,
+            event.job_id,
+            event.user_id,
+            event.type,
+            language,
+            *usage_values(raw),
         )
+
+
+UsageValues = tuple[str, str | None, str, Decimal, Decimal, Decimal, str, str | None]
+
+
+def usage_values(raw: Mapping[str, Any]) -> UsageValues:
+    """A stored usage line's values, in `BillingLine` order.
+
+    The log only takes payloads its models validated, and writes them with every field,
+    so a current-version line is read as it is (a million lines are not validated again);
+    a line missing a field goes through the model, which knows the defaults.
+    """
+    try:
+        return (
+            raw["vendor"],
+            raw["model"],
+            raw["unit"],
+            _decimal(raw["quantity"]),
+            _decimal(raw["unit_price"]),
+            _decimal(raw["amount"]),
+            raw["currency"],
+            raw["price_table"],
+        )
+    except KeyError:
+        u = Usage.model_validate(raw)
+        values = (u.vendor, u.model, u.unit, u.quantity, u.unit_price, u.amount)
+        return (*values, u.currency, u.price_table)
+
+
+def _decimal(value: str | int | float) -> Decimal:
+    # JSON numbers (hand-written or old payloads) read as their shortest text, as pydantic does.
+    return Decimal(value) if isinstance(value, str) else Decimal(str(value))

@@ -18,13 +18,23 @@ def _no_brief(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usage_lines(payload: dict[str, Any]) -> dict[str, Any]:
-    # Version 2 held one unpriced usage (or none) with `cost_usd`; version 3 holds priced lines.
+    # Version 2 held one unpriced usage (or none) with `cost_usd`; version 3 holds priced
+    # lines. The line is written out whole, as a version-3 writer would have: no price
+    # table, no unit price, its cost in US dollars.
     old = payload.get("usage")
     if old is None:
         return {**payload, "usage": []}
-    cost = old.get("cost_usd", "0")
-    line = {k: v for k, v in old.items() if k != "cost_usd"}
-    return {**payload, "usage": [{**line, "amount": cost}]}
+    line = {
+        "vendor": old["vendor"],
+        "model": old.get("model"),
+        "unit": old["unit"],
+        "quantity": old["quantity"],
+        "unit_price": "0",
+        "amount": old.get("cost_usd", "0"),
+        "currency": "USD",
+        "price_table": None,
+    }
+    return {**payload, "usage": [line]}
 
 
 # (event type, from version) -> function lifting a payload to version + 1.

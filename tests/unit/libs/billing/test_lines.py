@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
-from libs.billing.lines import BilledEvent, billing_lines
+from libs.billing.lines import BilledEvent, billing_lines, usage_values
 from libs.events.catalogue import TranscriptReady, TranslationReady, Usage
 from libs.events.upcasting import upcast
 from tests.support.builders import blob
@@ -90,3 +90,29 @@ def test_version_2_usage_is_upcast_into_one_line_with_its_cost_as_amount() -> No
     )
     assert line.unit_price == 0 and line.price_table is None
     assert list(billing_lines(billed({**v2, "usage": None}, "translation.ready", 2))) == []
+
+
+def test_stored_lines_read_as_the_model_would_read_them() -> None:
+    whole = Usage(
+        vendor="openai",
+        model="gpt-4o-mini",
+        unit="input_tokens",
+        quantity=Decimal("0.1"),
+        unit_price=Decimal("0.3"),
+        amount=Decimal("0.03"),
+        price_table="t1",
+    ).model_dump(mode="json")
+    short = {"vendor": "espeak", "unit": "characters", "quantity": 0.1}  # defaults left out
+    for raw in (whole, short):
+        u = Usage.model_validate(raw)
+        assert usage_values(raw) == (
+            u.vendor,
+            u.model,
+            u.unit,
+            u.quantity,
+            u.unit_price,
+            u.amount,
+            u.currency,
+            u.price_table,
+        )
+    assert usage_values(short)[3] == Decimal("0.1")
