@@ -12,12 +12,11 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
-import orjson
 
 from libs.billing.lines import BILLED_TYPES, BilledEvent
 from libs.events.catalogue import CATALOGUE
 from libs.events.log_scan import scan
-from libs.events.upcasting import upcast
+from libs.events.projection import Projection
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,28 +34,25 @@ class Period:
             raise ValueError("a billing period must end after it starts")
 
 
-# "type:version" of the billed types' current versions (see `period_query`).
-CURRENT: list[str] = [f"{t}:{CATALOGUE[t].version}" for t in BILLED_TYPES]
+# Billing reads the usage lines and the language of each billed event, nothing else.
+BILLED = Projection(
+    {
+        t: tuple(name for name in ("language", "usage") if name in CATALOGUE[t].model_fields)
+        for t in BILLED_TYPES
+    }
+)
 
 
 def period_query(period: Period) -> tuple[str, list[object]]:
-    """The SQL and arguments selecting the period's billed events in log order.
-
-    PostgreSQL projects the fields billing reads out of current-version payloads (a
-    fraction of each payload, so less to send and to parse); older payloads come whole,
-    as their upcasters expect them.
-    """
+    """The SQL and arguments selecting the period's billed events in log order."""
     sql = (
-        "SELECT position, event_id, job_id, user_id, type, schema_version,"
-        " CASE WHEN type || ':' || schema_version = ANY($4::text[])"
-        " THEN jsonb_build_object('language', payload->'language', 'usage', payload->'usage')"
-        " ELSE payload END::text,"
+        f"SELECT position, event_id, job_id, user_id, type, schema_version, {BILLED.sql()},"
         " occurred_at, recorded_at FROM job_events"
         " WHERE type = ANY($1::text[]) AND recorded_at >= $2 AND recorded_at < $3"
     )
-    args: list[object] = [list(BILLED_TYPES), period.start, period.end, CURRENT]
+    args: list[object] = [list(BILLED_TYPES), period.start, period.end]
     if period.user_id is not None:
-        sql += " AND user_id = $5"
+        sql += " AND user_id = $4"
         args.append(period.user_id)
     # `position` is unique and never changes: the one order that makes exports repeatable.
     return sql + " ORDER BY position", args
@@ -70,6 +66,7 @@ async def billed_events(
     Runs in one repeatable-read snapshot, so a long export sees one state of the log.
     """
     sql, args = period_query(period)
+    values = BILLED.values
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         async for rows in scan(conn, sql, *args, chunk=chunk):
             yield [
@@ -81,7 +78,7 @@ async def billed_events(
                     type=r[4],
                     occurred_at=r[7],
                     recorded_at=r[8],
-                    payload=upcast(r[4], r[5], orjson.loads(r[6])),
+                    payload=values(r[4], r[5], r[6]),
                 )
                 for r in rows
             ]

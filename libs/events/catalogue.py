@@ -153,9 +153,7 @@ class TranscriptReady(Payload):
     )
     provider: str = Field(description="The transcription provider that did the work.")
     # Version 3: a list of priced lines (version 2 held at most one, unpriced).
-    usage: list[Usage] = Field(
-        default_factory=list, description="Priced usage lines of the transcription."
-    )
+    usage: list[Usage] = Field(default=[], description="Priced usage lines of the transcription.")
     # Version 2: the submission's facts travel forward (None on version-1 events).
     brief: JobBrief | None = Field(
         default=None, description="The submission's facts later stages need."
@@ -172,9 +170,7 @@ class TranslationReady(Payload):
     segments: int = Field(ge=0, description="Number of translated segments.")
     provider: str = Field(description="The translation provider that did the work.")
     # Version 3: a list of priced lines (version 2 held at most one, unpriced).
-    usage: list[Usage] = Field(
-        default_factory=list, description="Priced usage lines of the translation."
-    )
+    usage: list[Usage] = Field(default=[], description="Priced usage lines of the translation.")
     # Version 2: the submission's facts travel forward (None on version-1 events).
     brief: JobBrief | None = Field(
         default=None, description="The submission's facts later stages need."
@@ -192,9 +188,7 @@ class SpeechReady(Payload):
     duration_s: float = Field(ge=0, description="Total duration of the clips, seconds.")
     provider: str = Field(description="The speech provider that did the work.")
     # Version 3: a list of priced lines (version 2 held at most one, unpriced).
-    usage: list[Usage] = Field(
-        default_factory=list, description="Priced usage lines of the synthesis."
-    )
+    usage: list[Usage] = Field(default=[], description="Priced usage lines of the synthesis.")
     # Version 2: the submission's facts travel forward (None on version-1 events).
     brief: JobBrief | None = Field(
         default=None, description="The submission's facts later stages need."
@@ -217,7 +211,7 @@ class JobCompleted(Payload):
     type: ClassVar[str] = "job.completed"
     languages: list[str] = Field(description="Languages that were dubbed.")
     failed_languages: list[str] = Field(
-        default_factory=list,
+        default=[],
         description="Languages that failed (the job completes if any language succeeded).",
     )
 
