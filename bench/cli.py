@@ -21,6 +21,7 @@ from bench.pipeline import bench_settings, start_stages
 from bench.replay import ReplayMeasured, run_replay
 from bench.report import REPO, emit, figure, progress
 from bench.servers import nats_pid, postgres_pid, start_nats, start_postgres
+from libs.billing.formats import FORMATS
 
 PIPELINE_THROUGHPUT_TARGET = 0.15
 # The bare bus workers pull this many messages at a time (they have no stage runner).
@@ -209,6 +210,8 @@ def replay_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> No
     progress("replay: starting PostgreSQL")
     postgres = start_postgres(root / "replay", cleanup, fast=args.pg_fast)
     formats = tuple(f.strip() for f in args.billing_formats.split(",") if f.strip())
+    if not set(formats) <= set(FORMATS):
+        raise SystemExit(f"--billing-formats: choose from {', '.join(FORMATS)}")
     r = asyncio.run(run_replay(postgres.url, args.events, formats))
     emit_replay(r)
 

@@ -60,7 +60,8 @@ def type_name(annotation: Any) -> str:
     """An annotation as analysts read it: JSON types, links to value types."""
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
-        return " or ".join(type_name(a) for a in get_args(annotation))
+        names = [type_name(a) for a in get_args(annotation)]
+        return " or ".join(f"({n})" if " " in n and len(names) > 1 else n for n in names)
     if origin is Literal:
         return "one of " + ", ".join(f"`{v}`" for v in get_args(annotation))
     if origin is list:
