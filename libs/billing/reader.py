@@ -15,7 +15,7 @@ import asyncpg
 
 from libs.billing.lines import BILLED_TYPES, BilledEvent
 from libs.events.catalogue import CATALOGUE
-from libs.events.log_scan import scan
+from libs.events.log_scan import READ_CHUNK, scan
 from libs.events.projection import Projection
 
 
@@ -59,7 +59,7 @@ def period_query(period: Period) -> tuple[str, list[object]]:
 
 
 async def billed_events(
-    conn: asyncpg.Connection, period: Period, chunk: int = 20_000
+    conn: asyncpg.Connection, period: Period, chunk: int = READ_CHUNK
 ) -> AsyncIterator[list[BilledEvent]]:
     """The period's events in chunks, each payload upcast to its current version.
 

@@ -10,9 +10,14 @@ from typing import Any
 
 import asyncpg
 
+# Rows a chunk: small enough that PostgreSQL can send the whole next chunk into the socket's
+# buffer while this one is decoded (a larger chunk stalls it until Python reads again),
+# large enough that the round trips do not count.
+READ_CHUNK = 2_000
+
 
 async def scan(
-    conn: asyncpg.Connection, query: str, *args: Any, chunk: int = 20_000
+    conn: asyncpg.Connection, query: str, *args: Any, chunk: int = READ_CHUNK
 ) -> AsyncIterator[list[asyncpg.Record]]:
     """Rows of `query` (run inside a transaction, as cursors require) in lists of `chunk`."""
     cursor = await conn.cursor(query, *args)

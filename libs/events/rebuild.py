@@ -20,12 +20,13 @@ import asyncpg
 
 from libs.events.catalogue import Payload
 from libs.events.job_view import FOLDED_FIELDS, FoldEvent, JobView, evolve
-from libs.events.log_scan import scan
+from libs.events.log_scan import READ_CHUNK, scan
 from libs.events.projection import Projection
 from libs.events.view_rows import COLUMNS, view_columns, write_views
 
 VIEW_TABLES = ("jobs",)
 SHADOW = "_rebuild"
+WRITE_BATCH = 20_000  # views a COPY into the shadow table
 FOLD = Projection(FOLDED_FIELDS)
 # The envelope fields the fold reads (`FoldEvent`), then the payload as far as it does.
 REPLAY_QUERY = (
@@ -89,7 +90,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResult:
+async def rebuild_views(pool: asyncpg.Pool, chunk: int = READ_CHUNK) -> RebuildResult:
     """Replay every event into fresh views and swap them for the live ones."""
     started = time.perf_counter()
     views: dict[UUID, JobView] = {}
@@ -114,7 +115,7 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
                     last = rows[-1][0]
                     count += len(rows)
             # The bulk of the writing happens before any lock: appends go on meanwhile.
-            await _copy_views(conn, list(views.values()), chunk)
+            await _copy_views(conn, list(views.values()), WRITE_BATCH)
         async with conn.transaction():
             # Table locks first, then the append lock, in the order writers take them
             # (row locks on jobs, then the append lock): no deadlock with a writer.
