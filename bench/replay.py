@@ -1,57 +1,108 @@
-"""The replay benchmark: `rebuild_views` over a large log next to a plain COPY of it."""
+"""The replay benchmark: `rebuild_views` and a billing export over a large log, each next
+to a plain COPY of it.
 
+Every workload runs on one connection, so its cost is measured twice: wall seconds, and
+CPU seconds of this process plus its PostgreSQL backend (from /proc). On a machine shared
+with other work, wall time measures the neighbours too; CPU seconds measure the work.
+"""
+
+import io
 import math
+import os
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 
 from bench.report import progress
 from bench.stats import median
 from bench.synthetic_log import LANGUAGES, Template, load_log
+from libs.billing.export import export_period
+from libs.billing.formats import Format
+from libs.billing.reader import Period
 from libs.events.rebuild import rebuild_views
 
-REBUILD_REPEAT_UNDER_S = 30.0
+REPEAT_UNDER_S = 60.0  # a workload runs 3 times, or once if a run takes longer than this
+EVERYTHING = Period(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+@dataclass(slots=True)
+class Runs:
+    """Wall and CPU seconds of each run of one workload."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    @property
+    def wall_s(self) -> float:
+        return median(self.wall)
+
+    @property
+    def cpu_s(self) -> float:
+        return median(self.cpu)
 
 
 @dataclass(frozen=True, slots=True)
 class ReplayMeasured:
-    """Median seconds of a rebuild and of a COPY of the same log."""
+    """Runs of COPY, the rebuild and each export format over the same log."""
 
     events: int
     jobs: int
-    rebuild_s: float
-    copy_s: float
-    rebuild_runs: int
-    copy_runs: int
-
-    @property
-    def rebuild_events_per_s(self) -> float:
-        return self.events / self.rebuild_s
-
-    @property
-    def copy_events_per_s(self) -> float:
-        return self.events / self.copy_s
+    export_rows: int
+    copy: Runs
+    rebuild: Runs
+    exports: dict[str, Runs]
 
 
-async def copy_out(conn: asyncpg.Connection) -> tuple[float, int]:
-    """Seconds and bytes of `COPY job_events TO STDOUT` into a counting sink."""
-    size = 0
-
-    async def sink(chunk: bytes) -> None:
-        nonlocal size
-        size += len(chunk)
-
-    started = time.perf_counter()
-    await conn.copy_from_table("job_events", output=sink)
-    return time.perf_counter() - started, size
+def backend_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a local process has used, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run_replay(url: str, events: int, copies: int = 3) -> ReplayMeasured:
-    """Load ~`events` events (whole jobs) into the empty log at `url`, then time both."""
+async def measured(
+    runs: Runs, backend: int, work: Callable[[], Awaitable[str]], label: str
+) -> None:
+    """Run `work` once, adding its wall and CPU seconds to `runs`."""
+    cpu0, backend0, wall0 = time.process_time(), backend_cpu_s(backend), time.perf_counter()
+    note = await work()
+    wall = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0 + backend_cpu_s(backend) - backend0
+    runs.wall.append(wall)
+    runs.cpu.append(cpu)
+    progress(f"replay: {label} {wall:.2f} s wall, {cpu:.2f} s CPU{note}")
+
+
+class CountingSink(io.RawIOBase):
+    """A binary stream that only counts what is written to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        n = len(data)
+        self.size += n
+        return n
+
+
+async def run_replay(
+    url: str, events: int, formats: tuple[Format, ...] = ("csv", "parquet")
+) -> ReplayMeasured:
+    """Load ~`events` events (whole jobs) into the empty log at `url`, then time each
+    workload, with COPY before and after them."""
     per_job = len(Template.build(LANGUAGES).rows)
     jobs = math.ceil(events / per_job)
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=2, command_timeout=3600)
+    rows = jobs * (1 + 2 * len(LANGUAGES))  # one usage line per stage event
+    # One connection: the rebuild's backend is the one whose CPU is read.
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=1, command_timeout=7200)
     try:
         started = time.perf_counter()
         loaded = await load_log(pool, jobs)
@@ -59,30 +110,50 @@ async def run_replay(url: str, events: int, copies: int = 3) -> ReplayMeasured:
             f"replay: loaded {loaded} events ({jobs} jobs) in {time.perf_counter() - started:.1f} s"
         )
         await pool.execute("VACUUM ANALYZE job_events")  # set hint bits now, not in a timed read
+        backend: int = await pool.fetchval("SELECT pg_backend_pid()")
 
-        copy_runs = []
-        async with pool.acquire() as conn:
-            for _ in range(copies):
-                seconds, size = await copy_out(conn)
-                copy_runs.append(seconds)
-                progress(f"replay: COPY TO STDOUT {seconds:.2f} s, {size / 1e6:.0f} MB")
+        async def copy() -> str:
+            sink = CountingSink()
 
-        rebuild_runs: list[float] = []
-        while len(rebuild_runs) < 3:
+            async def write(chunk: bytes) -> None:
+                sink.write(chunk)
+
+            async with pool.acquire() as conn:
+                await conn.copy_from_table("job_events", output=write)
+            return f", {sink.size / 1e6:.0f} MB"
+
+        async def rebuild() -> str:
             result = await rebuild_views(pool)
             if result.events != loaded or result.jobs != jobs:
                 raise AssertionError(f"rebuild saw {result.events} events / {result.jobs} jobs")
-            rebuild_runs.append(result.seconds)
-            progress(
-                f"replay: rebuild {result.seconds:.2f} s ({result.events_per_s:,.0f} events/s)"
-            )
-            if result.seconds >= REBUILD_REPEAT_UNDER_S:
-                break
+            return ""
+
+        def export(fmt: Format) -> Callable[[], Awaitable[str]]:
+            async def run() -> str:
+                sink = CountingSink()
+                async with pool.acquire() as conn:
+                    totals = await export_period(conn, EVERYTHING, fmt, sink)  # type: ignore[arg-type]
+                if totals.rows != rows:
+                    raise AssertionError(f"export wrote {totals.rows} rows, not {rows}")
+                return f", {sink.size / 1e6:.0f} MB"
+
+            return run
+
+        workloads: list[tuple[str, Callable[[], Awaitable[str]], Runs]] = []
+        copy_runs, rebuild_runs = Runs(), Runs()
+        exports: dict[str, Runs] = {fmt: Runs() for fmt in formats}
+        workloads.append(("COPY TO STDOUT", copy, copy_runs))
+        workloads.append(("rebuild", rebuild, rebuild_runs))
+        workloads += [(f"billing export {f}", export(f), exports[f]) for f in formats]
+        workloads.append(("COPY TO STDOUT", copy, copy_runs))  # brackets what it is compared with
+        for label, work, runs in workloads:
+            for _ in range(3):
+                await measured(runs, backend, work, label)
+                if runs.wall[-1] >= REPEAT_UNDER_S:
+                    break
         completed = await pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'completed'")
         if completed != jobs:
             raise AssertionError(f"rebuilt views hold {completed} completed jobs, not {jobs}")
-        return ReplayMeasured(
-            loaded, jobs, median(rebuild_runs), median(copy_runs), len(rebuild_runs), copies
-        )
+        return ReplayMeasured(loaded, jobs, rows, copy_runs, rebuild_runs, exports)
     finally:
         await pool.close()

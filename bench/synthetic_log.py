@@ -5,6 +5,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -23,6 +24,7 @@ from libs.events.catalogue import (
     TranscriptReady,
     TranslationReady,
     Usage,
+    UsageUnit,
 )
 from libs.storage.keys import language_key, transcript_key, upload_key
 
@@ -45,6 +47,20 @@ def _blob(key: str, size: int, content_type: str) -> BlobRef:
         size=size,
         sha256=hashlib.sha256(key.encode()).hexdigest(),
         content_type=content_type,
+    )
+
+
+def priced(vendor: str, model: str, unit: UsageUnit, quantity: str, price: str) -> Usage:
+    """A usage line priced as a vendor's provider prices it."""
+    q, p = Decimal(quantity), Decimal(price)
+    return Usage(
+        vendor=vendor,
+        model=model,
+        unit=unit,
+        quantity=q,
+        unit_price=p,
+        amount=q * p,
+        price_table="bench-2025-01",
     )
 
 
@@ -74,8 +90,8 @@ def one_job(languages: Sequence[str] = LANGUAGES) -> list[Payload]:
             segments=12,
             duration_s=35.0,
             target_languages=langs,
-            provider="pocketsphinx",
-            usage=[Usage(vendor="pocketsphinx", unit="audio_seconds", quantity=35.0)],
+            provider="deepgram",
+            usage=[priced("deepgram", "nova-3", "audio_seconds", "35.0", "0.0043")],
         ),
     ]
     out += [
@@ -85,8 +101,8 @@ def one_job(languages: Sequence[str] = LANGUAGES) -> list[Payload]:
                 language_key(JOB, lang, "translation.json"), 2_480, "application/json"
             ),
             segments=12,
-            provider="pseudo",
-            usage=[Usage(vendor="pseudo", unit="characters", quantity=512)],
+            provider="openai",
+            usage=[priced("openai", "gpt-4o-mini", "input_tokens", "512", "0.00000015")],
         )
         for lang in langs
     ]
@@ -96,8 +112,8 @@ def one_job(languages: Sequence[str] = LANGUAGES) -> list[Payload]:
             speech=_blob(language_key(JOB, lang, "speech.json"), 3_100, "application/json"),
             clips=12,
             duration_s=33.4,
-            provider="espeak",
-            usage=[Usage(vendor="espeak", unit="characters", quantity=530)],
+            provider="elevenlabs",
+            usage=[priced("elevenlabs", "eleven_multilingual_v2", "characters", "530", "0.00003")],
         )
         for lang in langs
     ]

@@ -5,7 +5,7 @@ view per event) and touches nothing else, so views are a function of the log alo
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -20,6 +20,7 @@ from libs.events.catalogue import (
     JobOptions,
     JobSubmitted,
     LanguageFailed,
+    Payload,
     SpeechReady,
     StageFailed,
     Stem,
@@ -27,7 +28,6 @@ from libs.events.catalogue import (
     TranslationReady,
     Usage,
 )
-from libs.events.envelope import RecordedEvent
 
 JobStatus = Literal["submitted", "transcribed", "completed", "failed", "cancelled"]
 TaskStatus = Literal["pending", "translated", "synthesized", "dubbed", "failed", "cancelled"]
@@ -114,11 +114,43 @@ class JobView(BaseModel):
         return self.status in TERMINAL_JOB
 
 
+class FoldEvent(Protocol):
+    """What `evolve` reads of an event (a `RecordedEvent` is one)."""
+
+    @property
+    def job_id(self) -> UUID: ...
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def position(self) -> int: ...
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    @property
+    def payload(self) -> Payload: ...
+
+
+# The payload fields `evolve` reads, per event type; a replay decodes only these (a type
+# not listed here is read whole).
+FOLDED_FIELDS: dict[str, tuple[str, ...]] = {
+    TranscriptReady.type: ("usage",),
+    TranslationReady.type: ("language", "usage"),
+    SpeechReady.type: ("language", "usage"),
+    DubReady.type: ("language", "artifacts"),
+    JobCompleted.type: (),
+    DeletionRequested.type: (),
+    ArtifactsPurged.type: (),
+}
+
+
 class StreamError(ValueError):
     """An event that cannot start or continue a job's stream."""
 
 
-def evolve(view: JobView | None, event: RecordedEvent) -> JobView:
+def evolve(view: JobView | None, event: FoldEvent) -> JobView:
     """Apply one event to a job's view; the first event must be `job.submitted`."""
     p = event.payload
     at = event.occurred_at

@@ -2,23 +2,37 @@
 
 Readers never see half a view: the swap is one transaction, taken under the append lock
 after catching up with whatever was appended while the rebuild read the log.
+
+The log is read in large chunks, the next on its way while the fold works on this one,
+and each payload only as far as the fold needs it (`FOLDED_FIELDS`, a `Projection`).
 """
 
+import gc
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-from libs.events.codec import EVENT_COLUMNS, event_from_row
-from libs.events.envelope import RecordedEvent
-from libs.events.job_view import JobView, evolve
+from libs.events.catalogue import Payload
+from libs.events.job_view import FOLDED_FIELDS, FoldEvent, JobView, evolve
+from libs.events.log_scan import READ_CHUNK, scan
+from libs.events.projection import Projection
 from libs.events.view_rows import COLUMNS, view_columns, write_views
 
 VIEW_TABLES = ("jobs",)
 SHADOW = "_rebuild"
+WRITE_BATCH = 20_000  # views a COPY into the shadow table
+FOLD = Projection(FOLDED_FIELDS)
+# The envelope fields the fold reads (`FoldEvent`), then the payload as far as it does.
+REPLAY_QUERY = (
+    f"SELECT position, job_id, seq, type, schema_version, {FOLD.sql()}, occurred_at"
+    " FROM job_events WHERE position > $1 ORDER BY position"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +49,26 @@ class RebuildResult:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """An event as a replay reads it: what `evolve` needs, nothing more."""
+
+    position: int
+    job_id: UUID
+    seq: int
+    occurred_at: datetime
+    payload: Payload
+
+
+def replayed(rows: Sequence[asyncpg.Record]) -> Iterator[Replayed]:
+    """Rows selected by `REPLAY_QUERY` as events for the fold."""
+    payload = FOLD.payload
+    for position, job_id, seq, event_type, version, raw, occurred_at in rows:
+        yield Replayed(position, job_id, seq, occurred_at, payload(event_type, version, raw))
+
+
 def fold(
-    events: Iterable[RecordedEvent], views: dict[UUID, JobView] | None = None
+    events: Iterable[FoldEvent], views: dict[UUID, JobView] | None = None
 ) -> dict[UUID, JobView]:
     """Fold events in log order into views (pure)."""
     views = {} if views is None else views
@@ -45,7 +77,20 @@ def fold(
     return views
 
 
-async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResult:
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a fold allocates millions of long-lived objects
+    and frees none, so every collection would walk them all for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def rebuild_views(pool: asyncpg.Pool, chunk: int = READ_CHUNK) -> RebuildResult:
     """Replay every event into fresh views and swap them for the live ones."""
     started = time.perf_counter()
     views: dict[UUID, JobView] = {}
@@ -63,27 +108,20 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = 20_000) -> RebuildResul
                 await conn.execute(f"ALTER TABLE {table}{SHADOW} SET ({', '.join(options)})")
             # Nor grants: the services' role must keep its access to the swapped-in table.
             await _copy_grants(conn, table, table + SHADOW)
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            cursor = conn.cursor(
-                f"SELECT {EVENT_COLUMNS} FROM job_events ORDER BY position", prefetch=chunk
-            )
-            async for r in cursor:
-                e = event_from_row(r)
-                views[e.job_id] = evolve(views.get(e.job_id), e)
-                last = e.position
-                count += 1
-        # The bulk of the writing happens before any lock: appends go on meanwhile.
-        await _copy_views(conn, list(views.values()), chunk)
+        with collector_paused():
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                async for rows in scan(conn, REPLAY_QUERY, 0, chunk=chunk):
+                    fold(replayed(rows), views)
+                    last = rows[-1][0]
+                    count += len(rows)
+            # The bulk of the writing happens before any lock: appends go on meanwhile.
+            await _copy_views(conn, list(views.values()), WRITE_BATCH)
         async with conn.transaction():
             # Table locks first, then the append lock, in the order writers take them
             # (row locks on jobs, then the append lock): no deadlock with a writer.
             await conn.execute(f"LOCK TABLE {', '.join(VIEW_TABLES)} IN ACCESS EXCLUSIVE MODE")
             await conn.execute("SELECT redub_append_lock()")
-            rows = await conn.fetch(
-                f"SELECT {EVENT_COLUMNS} FROM job_events WHERE position > $1 ORDER BY position",
-                last,
-            )
-            late = [event_from_row(r) for r in rows]
+            late = list(replayed(await conn.fetch(REPLAY_QUERY, last)))
             fold(late, views)
             count += len(late)
             caught_up = {e.job_id for e in late}

@@ -18,13 +18,23 @@ def _no_brief(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usage_lines(payload: dict[str, Any]) -> dict[str, Any]:
-    # Version 2 held one unpriced usage (or none) with `cost_usd`; version 3 holds priced lines.
+    # Version 2 held one unpriced usage (or none) with `cost_usd`; version 3 holds priced
+    # lines. The line is written out whole, as a version-3 writer would have: no price
+    # table, no unit price, its cost in US dollars.
     old = payload.get("usage")
     if old is None:
         return {**payload, "usage": []}
-    cost = old.get("cost_usd", "0")
-    line = {k: v for k, v in old.items() if k != "cost_usd"}
-    return {**payload, "usage": [{**line, "amount": cost}]}
+    line = {
+        "vendor": old["vendor"],
+        "model": old.get("model"),
+        "unit": old["unit"],
+        "quantity": old["quantity"],
+        "unit_price": "0",
+        "amount": old.get("cost_usd", "0"),
+        "currency": "USD",
+        "price_table": None,
+    }
+    return {**payload, "usage": [line]}
 
 
 # (event type, from version) -> function lifting a payload to version + 1.
@@ -43,6 +53,27 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
 }
 
 
+# (event type, from version) -> what version + 1 changed, for readers of the log
+# (docs/events.md is generated from it; every upcaster has its note).
+CHANGES: dict[tuple[str, int], str] = {
+    ("transcript.ready", 1): "Adds `brief`, the submission's facts (null when upcast).",
+    ("translation.ready", 1): "Adds `brief`, the submission's facts (null when upcast).",
+    ("speech.ready", 1): "Adds `brief`, the submission's facts (null when upcast).",
+    ("transcript.ready", 2): "`usage` becomes a list of priced lines; version 2 held one "
+    "unpriced usage (or none) with `cost_usd`, upcast to one line with `amount` = `cost_usd`.",
+    ("translation.ready", 2): "`usage` becomes a list of priced lines; version 2 held one "
+    "unpriced usage (or none) with `cost_usd`, upcast to one line with `amount` = `cost_usd`.",
+    ("speech.ready", 2): "`usage` becomes a list of priced lines; version 2 held one "
+    "unpriced usage (or none) with `cost_usd`, upcast to one line with `amount` = `cost_usd`.",
+    ("job.submitted", 1): "Adds `options`, the client's choices (loudness target, captions, "
+    "glossary, voice map, premium voice); the defaults when upcast.",
+    ("dub.ready", 1): "More artifact kinds (AAC, timeline, the transcript and translation); "
+    "a version-1 reader refuses them.",
+    ("deletion.requested", 1): "Adds `known`, the job's stored objects key -> bytes (null "
+    "when upcast: the janitor purges the job's prefix).",
+}
+
+
 class UnknownEventType(LookupError):
     """A stored event whose type this build does not know."""
 
@@ -51,13 +82,17 @@ class NewerSchemaVersion(LookupError):
     """A payload written by a newer build (a rolling deploy): not malformed, not for us yet."""
 
 
-def decode_payload(
+def upcast(
     event_type: str,
     version: int,
     data: Mapping[str, Any],
     upcasters: Mapping[tuple[str, int], Upcaster] = UPCASTERS,
-) -> Payload:
-    """Validate a stored payload, upcasting it step by step to the current version."""
+) -> dict[str, Any]:
+    """A stored payload lifted step by step to the current version, as plain JSON values.
+
+    For readers that take a few fields of many events (billing, replay) and need no model;
+    `decode_payload` validates the result into one.
+    """
     model = CATALOGUE.get(event_type)
     if model is None:
         raise UnknownEventType(event_type)
@@ -69,4 +104,15 @@ def decode_payload(
     while version < model.version:
         payload = upcasters[(event_type, version)](payload)
         version += 1
-    return model.model_validate(payload)
+    return payload
+
+
+def decode_payload(
+    event_type: str,
+    version: int,
+    data: Mapping[str, Any],
+    upcasters: Mapping[tuple[str, int], Upcaster] = UPCASTERS,
+) -> Payload:
+    """Validate a stored payload, upcasting it step by step to the current version."""
+    payload = upcast(event_type, version, data, upcasters)  # raises on an unknown type
+    return CATALOGUE[event_type].model_validate(payload)

@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     republish.add_argument(
         "--from", dest="from_position", type=int, default=1, help="first log position (1)"
     )
+    from redub.cli.billing_command import add_arguments as billing_arguments
+
+    billing_arguments(sub.add_parser("billing", help="billing exports replayed from job_events"))
+    docs = sub.add_parser("docs", help="generated documentation")
+    docs.add_argument("topic", choices=("events",), help="events: the event catalogue")
+    docs.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+    docs.add_argument("--check", action="store_true", help="fail if --out is not up to date")
     janitor = sub.add_parser(
         "janitor", help="purge by hand what is due: jobs past retention, stale uploads, scratch"
     )
@@ -89,6 +96,14 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from redub.cli.replay_command import run_replay
 
             await run_replay(settings)
+        case "billing":
+            from redub.cli.billing_command import run_billing
+
+            return await run_billing(settings, args)
+        case "docs":
+            from redub.cli.docs_command import run_docs
+
+            return run_docs(args.out, args.check)
         case "republish":
             from redub.cli.republish_command import run_republish
 

@@ -1,0 +1,195 @@
+"""Export formats of billing lines, each byte-for-byte reproducible from the same lines.
+
+Decimals are written as recorded, in fixed-point notation (never an exponent); times in
+UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ`; absent values as empty (CSV) or null.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, BinaryIO, Literal, Protocol
+from uuid import UUID
+
+import orjson
+
+from libs.billing.lines import FIELDS, BillingLine
+
+Format = Literal["csv", "jsonl", "parquet"]
+FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")
+
+
+class LineWriter(Protocol):
+    """Writes lines to a binary stream in one format."""
+
+    def write(self, lines: Iterable[BillingLine]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def text_time(value: datetime) -> str:
+    """A time in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the log's times are already UTC)."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
+
+
+def text_value(value: object) -> str | None:
+    """A field's text form in CSV and JSON lines (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, datetime):
+        return text_time(value)
+    return str(value)
+
+
+def text_row(x: BillingLine) -> tuple[int | str | None, ...]:
+    """A line's values in `FIELDS` order: integers as they are, None for absent values,
+    everything else in its text form (spelled out per field: this runs once a row)."""
+    return (
+        x.position,
+        text_time(x.recorded_at),
+        text_time(x.occurred_at),
+        str(x.event_id),
+        x.line,
+        str(x.job_id),
+        None if x.user_id is None else str(x.user_id),
+        x.event_type,
+        x.language,
+        x.vendor,
+        x.model,
+        x.unit,
+        f"{x.quantity:f}",
+        f"{x.unit_price:f}",
+        f"{x.amount:f}",
+        x.currency,
+        x.price_table,
+    )
+
+
+def _fields(line: BillingLine) -> list[Any]:
+    return [getattr(line, name) for name in FIELDS]
+
+
+class CsvWriter:
+    """RFC 4180 CSV with a header row, `\\r\\n` line ends, UTF-8."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._text = io.StringIO()
+        self._csv = csv.writer(self._text, lineterminator="\r\n")
+        self._csv.writerow(FIELDS)
+
+    def write(self, lines: Iterable[BillingLine]) -> None:
+        # The csv module writes None as an empty field.
+        self._csv.writerows(text_row(line) for line in lines)
+        self._flush()
+
+    def _flush(self) -> None:
+        self._out.write(self._text.getvalue().encode())
+        self._text.seek(0)
+        self._text.truncate()
+
+    def close(self) -> None:
+        self._flush()
+
+
+class JsonLinesWriter:
+    """One JSON object per line, keys in `FIELDS` order; decimals as strings (exact)."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def write(self, lines: Iterable[BillingLine]) -> None:
+        chunk = bytearray()
+        for line in lines:
+            chunk += orjson.dumps(dict(zip(FIELDS, text_row(line), strict=True)))
+            chunk += b"\n"
+        self._out.write(bytes(chunk))
+
+    def close(self) -> None:
+        pass
+
+
+# Decimal columns: 38 digits, 18 after the point (a unit price per token needs many).
+DECIMAL_SCALE = 18
+_QUANTUM = Decimal(1).scaleb(-DECIMAL_SCALE)
+
+
+class ParquetWriter:
+    """Parquet with a fixed schema, zstd at a fixed level, no writer-dependent metadata
+    beyond the library's own `created_by`, so the same lines give the same bytes."""
+
+    ROW_GROUP = 100_000
+
+    def __init__(self, out: BinaryIO) -> None:
+        import pyarrow as pa  # imported here: CSV and JSON lines do not need it
+        import pyarrow.parquet as pq
+
+        self._pa = pa
+        money = pa.decimal128(38, DECIMAL_SCALE)
+        when = pa.timestamp("us", tz="UTC")
+        types = {
+            "position": pa.int64(),
+            "recorded_at": when,
+            "occurred_at": when,
+            "line": pa.int32(),
+            "quantity": money,
+            "unit_price": money,
+            "amount": money,
+        }
+        self._schema = pa.schema([(name, types.get(name, pa.string())) for name in FIELDS])
+        self._writer = pq.ParquetWriter(
+            out,
+            self._schema,
+            compression="zstd",
+            compression_level=3,
+            use_dictionary=True,
+            write_statistics=True,
+        )
+        self._pending: list[BillingLine] = []
+
+    def write(self, lines: Iterable[BillingLine]) -> None:
+        self._pending.extend(lines)
+        while len(self._pending) >= self.ROW_GROUP:
+            self._flush(self._pending[: self.ROW_GROUP])
+            del self._pending[: self.ROW_GROUP]
+
+    def _flush(self, lines: list[BillingLine]) -> None:
+        # Row groups of a fixed size: the file's layout depends on the lines alone.
+        columns: list[list[Any]] = [[] for _ in FIELDS]
+        for line in lines:
+            for col, v in zip(columns, _fields(line), strict=True):
+                col.append(_parquet_value(v))
+        self._writer.write_table(
+            self._pa.Table.from_arrays(columns, schema=self._schema), row_group_size=len(lines)
+        )
+
+    def close(self) -> None:
+        if self._pending:
+            self._flush(self._pending)
+            self._pending = []
+        self._writer.close()
+
+
+def _parquet_value(v: object) -> object:
+    if isinstance(v, Decimal):
+        exact = v.quantize(_QUANTUM)
+        if exact != v:
+            raise ValueError(f"{v} has more than {DECIMAL_SCALE} decimal places")
+        return exact
+    if isinstance(v, UUID):
+        return str(v)
+    return v
+
+
+def writer(fmt: Format, out: BinaryIO) -> LineWriter:
+    """The writer of one format."""
+    if fmt == "csv":
+        return CsvWriter(out)
+    if fmt == "jsonl":
+        return JsonLinesWriter(out)
+    return ParquetWriter(out)

@@ -1,0 +1,123 @@
+"""Billing lines: one row per priced usage line of a stage event (pure)."""
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from libs.events.catalogue import SpeechReady, TranscriptReady, TranslationReady, Usage
+
+# The event types that carry `usage`: a billing reader selects only these from the log.
+BILLED_TYPES: tuple[str, ...] = (TranscriptReady.type, TranslationReady.type, SpeechReady.type)
+
+# The columns of an export, in order.
+FIELDS: tuple[str, ...] = (
+    "position",
+    "recorded_at",
+    "occurred_at",
+    "event_id",
+    "line",
+    "job_id",
+    "user_id",
+    "event_type",
+    "language",
+    "vendor",
+    "model",
+    "unit",
+    "quantity",
+    "unit_price",
+    "amount",
+    "currency",
+    "price_table",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BilledEvent:
+    """The envelope fields billing reads, around a payload already upcast to its current
+    version (plain JSON values, see `libs.events.upcasting.upcast`)."""
+
+    position: int
+    event_id: UUID
+    job_id: UUID
+    user_id: UUID | None
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BillingLine:
+    """One usage line of one event: a job, a language (None for transcription), a vendor."""
+
+    position: int
+    recorded_at: datetime
+    occurred_at: datetime
+    event_id: UUID
+    line: int
+    """The line's index within its event's `usage` (with `event_id`, the line's identity)."""
+    job_id: UUID
+    user_id: UUID | None
+    event_type: str
+    language: str | None
+    vendor: str
+    model: str | None
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    currency: str
+    price_table: str | None
+
+
+def billing_lines(event: BilledEvent) -> Iterator[BillingLine]:
+    """The event's usage lines in recorded order; nothing for an event without usage."""
+    language = event.payload.get("language")
+    for index, raw in enumerate(event.payload.get("usage") or ()):
+        yield BillingLine(
+            event.position,
+            event.recorded_at,
+            event.occurred_at,
+            event.event_id,
+            index,
+            event.job_id,
+            event.user_id,
+            event.type,
+            language,
+            *usage_values(raw),
+        )
+
+
+UsageValues = tuple[str, str | None, str, Decimal, Decimal, Decimal, str, str | None]
+
+
+def usage_values(raw: Mapping[str, Any]) -> UsageValues:
+    """A stored usage line's values, in `BillingLine` order.
+
+    The log only takes payloads its models validated, and writes them with every field,
+    so a current-version line is read as it is (a million lines are not validated again);
+    a line missing a field goes through the model, which knows the defaults.
+    """
+    try:
+        return (
+            raw["vendor"],
+            raw["model"],
+            raw["unit"],
+            _decimal(raw["quantity"]),
+            _decimal(raw["unit_price"]),
+            _decimal(raw["amount"]),
+            raw["currency"],
+            raw["price_table"],
+        )
+    except KeyError:
+        u = Usage.model_validate(raw)
+        values = (u.vendor, u.model, u.unit, u.quantity, u.unit_price, u.amount)
+        return (*values, u.currency, u.price_table)
+
+
+def _decimal(value: str | int | float) -> Decimal:
+    # JSON numbers (hand-written or old payloads) read as their shortest text, as pydantic does.
+    return Decimal(value) if isinstance(value, str) else Decimal(str(value))
