@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from libs.billing.price_table import merge_usage
 from libs.documents.speech_index import ClipEntry, SpeechIndex
 from libs.documents.transcript import Transcript
 from libs.events.catalogue import Payload, SpeechReady, TranslationReady, Usage
@@ -35,18 +36,30 @@ class Synthesizer(Stage[TranslationReady]):
         translation = Transcript.from_json(raw.decode())
         out = AttemptBlobs(self.blobs, self.name, work)
         lang = ready.language
+        voices = self.tts.voices(lang)
+        if not voices:
+            raise PermanentError(str(UnsupportedLanguage(self.tts.name, lang)))
+        voice = voices[0]
         clips: list[ClipEntry] = []
+        usage: list[Usage] = []
         for seg in translation.segments:
             with scratch_files("clip.wav") as [path]:
                 try:
-                    duration = await self.tts.synthesize(seg.text, lang, path)
+                    speech = await self.tts.synthesize(seg.text, lang, voice, path)
                 except UnsupportedLanguage as exc:
                     raise PermanentError(str(exc)) from exc
                 key = out.key(f"{lang}/clips/{seg.index:05d}.wav")
                 ref = await self.blobs.move_file(key, path, "audio/wav")
+            usage.extend(speech.usage)
             clips.append(
                 ClipEntry(
-                    index=seg.index, start=seg.start, end=seg.end, duration_s=duration, blob=ref
+                    index=seg.index,
+                    start=seg.start,
+                    end=seg.end,
+                    duration_s=speech.duration_s,
+                    blob=ref,
+                    speaker=seg.speaker,
+                    voice=voice.id,
                 )
             )
         index = SpeechIndex(language=lang, translation=ready.translation, clips=clips)
@@ -60,13 +73,7 @@ class Synthesizer(Stage[TranslationReady]):
                 clips=len(clips),
                 duration_s=sum(c.duration_s for c in clips),
                 provider=self.tts.name,
-                usage=[
-                    Usage(
-                        vendor=self.tts.name,
-                        unit="characters",
-                        quantity=sum(len(s.text) for s in translation.segments),
-                    )
-                ],
+                usage=merge_usage(usage),
                 brief=ready.brief,
             )
         ]

@@ -3,14 +3,14 @@
 from collections.abc import Sequence
 
 from libs.documents.transcript import Transcript
-from libs.events.catalogue import Payload, TranscriptReady, TranslationReady, Usage
+from libs.events.catalogue import Payload, TranscriptReady, TranslationReady
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import Stage
 from libs.events.work import WorkItem
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.named_blobs import read_named
-from libs.translation.provider import Translator
+from libs.translation.provider import SourceLine, Translator
 
 
 class TranslatorStage(Stage[TranscriptReady]):
@@ -34,14 +34,14 @@ class TranslatorStage(Stage[TranscriptReady]):
         language = work.item
         raw = await read_named(self.blobs, ready.transcript, "transcript")
         source = Transcript.from_json(raw.decode())
-        texts = [s.text for s in source.segments]
-        translated = await self.translator.translate(texts, source.language, language)
+        lines = [SourceLine(id=s.index, text=s.text) for s in source.segments]
+        translated = await self.translator.translate(lines, source.language, language)
         result = Transcript(
             language=language,
             duration_s=source.duration_s,
             segments=[
                 s.model_copy(update={"text": t})
-                for s, t in zip(source.segments, translated, strict=True)
+                for s, t in zip(source.segments, translated.texts, strict=True)
             ],
         )
         out = AttemptBlobs(self.blobs, self.name, work)
@@ -54,13 +54,7 @@ class TranslatorStage(Stage[TranscriptReady]):
                 translation=ref,
                 segments=len(result.segments),
                 provider=self.translator.name,
-                usage=[
-                    Usage(
-                        vendor=self.translator.name,
-                        unit="characters",
-                        quantity=sum(len(t) for t in texts),
-                    )
-                ],
+                usage=translated.usage,
                 brief=ready.brief,
             )
         ]
