@@ -7,7 +7,12 @@ from pathlib import Path
 from deepgram.core.api_error import ApiError
 
 from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable
-from libs.transcription.deepgram_response import UnreadableResponse, parse_listen, to_transcript
+from libs.transcription.deepgram_response import (
+    ListenResponse,
+    UnreadableResponse,
+    parse_listen,
+    to_transcript,
+)
 from libs.transcription.provider import Transcription
 from libs.vendors.deepgram_client import VENDOR, deepgram_client, deepgram_error
 from libs.vendors.errors import malformed
@@ -39,7 +44,7 @@ class DeepgramSpeechToText:
     async def transcribe(self, audio: Path, language: str) -> Transcription:
         """Send the file once per try; a refusal is permanent, a bad minute transient."""
 
-        async def attempt() -> bytes:
+        async def attempt() -> ListenResponse:
             try:
                 response = await self._client.listen.v1.media.with_raw_response.transcribe_file(
                     request=_chunks(audio),
@@ -52,13 +57,12 @@ class DeepgramSpeechToText:
                 )
             except ApiError as exc:
                 raise deepgram_error(exc) from exc
-            return bytes(response._response.content)
+            try:
+                return parse_listen(bytes(response._response.content))
+            except UnreadableResponse as exc:
+                raise malformed(VENDOR, str(exc)) from exc
 
-        body = await self._session.call(attempt)
-        try:
-            parsed = parse_listen(body)
-        except UnreadableResponse as exc:
-            raise malformed(VENDOR, str(exc)) from exc
+        parsed = await self._session.call(attempt)
         transcript = to_transcript(parsed, language)
         seconds = round(parsed.metadata.duration, 3)
         usage = [self._prices.price(VENDOR, self.model, "audio_seconds", seconds)]

@@ -41,7 +41,12 @@ class VendorSession:
             limits=httpx.Limits(max_connections=config.max_concurrent * 2),
         )
         self._gate = asyncio.Semaphore(config.max_concurrent)
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self.in_flight = 0
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Close something else with the session (an SDK's own HTTP client)."""
+        self._closers.append(closer)
 
     async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """`attempt()` under the concurrency bound, retried per the policy. The bound is
@@ -66,5 +71,7 @@ class VendorSession:
         return await with_retries(gated, self.config.retry)
 
     async def aclose(self) -> None:
-        """Close the HTTP client (its pooled connections)."""
+        """Close the HTTP clients (their pooled connections)."""
+        for closer in reversed(self._closers):
+            await closer()
         await self.http.aclose()
