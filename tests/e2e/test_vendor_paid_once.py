@@ -23,15 +23,15 @@ def test_lines_paid_before_a_crash_are_not_paid_again(
     start_stack: Any, database_url: str, tmp_path: Path, fake_vendors: FakeVendors
 ) -> None:
     fake_vendors.latency_s = 0.03
+    # Deepgram transcribes 200 distinct lines (a line said twice is made once: same key).
+    fake_vendors.listen_lines = 200
     stack: DevStack = start_stack(
-        REDUB_STT_PROVIDER="instant",  # named explicitly: the Deepgram key does not take it
         REDUB_MIXER_ENGINE="instant",
         DEEPGRAM_API_KEY="test-deepgram-key",
         REDUB_DEEPGRAM_BASE_URL=fake_vendors.url,
         REDUB_DEEPGRAM_MAX_CONCURRENT=str(VENDOR_LIMIT),
         REDUB_TTS_ORDER='["deepgram"]',
     )
-    # 600 s in 3 s lines: 200 lines to speak per language.
     voice, background = silent_voice_and_bed(tmp_path, seconds=600)
     with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
         job = submit(c, upload(c, voice), upload(c, background), ["fr", "de"])
