@@ -7,6 +7,7 @@ import, which an offline process should not pay at every start.
 
 from typing import TYPE_CHECKING
 
+from libs.billing.price_table import DEFAULT_PRICE_TABLE
 from libs.config.settings import Settings
 from libs.synthesis.espeak import EspeakTextToSpeech
 from libs.synthesis.instant import InstantTextToSpeech
@@ -55,11 +56,13 @@ def speech_to_text(settings: Settings, vendors: VendorSessions | None = None) ->
             diarize=settings.deepgram_diarize,
             prices=vendors.prices,
         )
+    # Offline work is priced at zero, under the same table's version stamp.
+    prices = vendors.prices if vendors is not None else DEFAULT_PRICE_TABLE
     match settings.stt_provider:
         case "pocketsphinx":
-            return PocketSphinxSpeechToText()
+            return PocketSphinxSpeechToText(prices=prices)
         case "instant":
-            return InstantSpeechToText()
+            return InstantSpeechToText(prices=prices)
     raise UnknownProvider(
         f"REDUB_STT_PROVIDER={settings.stt_provider!r}: use deepgram|pocketsphinx|instant"
     )
@@ -70,7 +73,7 @@ def translator(settings: Settings, vendors: VendorSessions | None = None) -> Tra
     if _vendor_default(settings, "translator_provider", vendors, "openai"):
         return openai_translator(settings, vendors or VendorSessions(settings))
     if settings.translator_provider == "pseudo":
-        return PseudoTranslator()
+        return PseudoTranslator(prices=vendors.prices if vendors else DEFAULT_PRICE_TABLE)
     raise UnknownProvider(
         f"REDUB_TRANSLATOR_PROVIDER={settings.translator_provider!r}: use openai|pseudo"
     )
