@@ -1,5 +1,6 @@
 """`python -m bench`: the pipeline benchmark with its bare-bus baseline, the mixed-work one
-(replicas under fast and slow work items), then the replay one."""
+(replicas under fast and slow work items), the replay one, then the synthesizer against
+the local fake vendor."""
 
 import argparse
 import asyncio
