@@ -9,6 +9,7 @@ and spoken again.
 
 import asyncio
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -79,8 +80,11 @@ class Synthesizer(Stage[TranslationReady]):
             raise PermanentError(f"no configured text-to-speech provider ({names}) speaks {lang!r}")
         voices = tts.voices(lang)
         out = AttemptBlobs(self.blobs, self.name, work)
-        cache = JobResultCache(self.blobs, work.job_id, work.token) if self._paid(tts) else None
-        lines = asyncio.Semaphore(self.line_concurrency)
+        paid = self._paid(tts)
+        cache = JobResultCache(self.blobs, work.job_id, work.token) if paid else None
+        # A vendor bounds its own calls; an offline synthesiser is bound by this host's cores.
+        limit = self.line_concurrency if paid else min(self.line_concurrency, os.cpu_count() or 1)
+        lines = asyncio.Semaphore(limit)
 
         async def speak(seg: Segment) -> tuple[ClipEntry, list[Usage]]:
             async with lines:
