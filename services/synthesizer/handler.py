@@ -5,6 +5,10 @@ kept under a key derived from what produced it, in the job's cache outside any a
 prefix, so a redelivery, a retry or a re-render pays only for lines not yet made; a line
 that overflows its slot past the stretch cap is shortened once (that request is cached too)
 and spoken again.
+
+Usage on `speech.ready` is what this attempt paid: a line reused from the cache costs 0 and is
+not billed again. A line paid by an attempt that crashed before committing is on no event:
+the log under-bills such a line rather than ever billing one twice.
 """
 
 import asyncio
