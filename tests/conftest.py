@@ -19,6 +19,7 @@ from libs.config.settings import Settings
 from libs.servers import EmbeddedNats, EmbeddedPostgres
 from libs.servers.nats_cluster import NatsCluster
 from redub.runtime.dev_stack import SERVICES, DevStack
+from tests.support.fake_vendors import FakeVendors
 
 SERVERS_ENV = "REDUB_TEST_SERVERS"
 
@@ -236,3 +237,16 @@ def gateway_stack(
     finally:
         stack.stop()
         _admin(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
+# -- vendors: a local fake of Deepgram, OpenAI and ElevenLabs (tests/support/fake_vendors.py)
+
+
+@pytest.fixture
+def fake_vendors() -> Iterator[FakeVendors]:
+    """The fake vendor server on 127.0.0.1, answering at once."""
+    server = FakeVendors().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,1 @@
+"""Pricing provider work: the price table and usage lines."""

@@ -2,8 +2,12 @@
 
 import io
 import wave
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+
+from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable
+from libs.synthesis.provider import Speech, Voice
 
 SAMPLE_RATE = 16_000
 SECONDS_PER_CHARACTER = 0.06
@@ -15,13 +19,24 @@ class InstantTextToSpeech:
     """Writes a silent 16 kHz mono 16-bit WAV whose length grows with the text (capped)."""
 
     name = "instant"
+    model: str | None = None
 
-    async def synthesize(self, text: str, language: str, out: Path) -> float:
-        """Write silence lasting roughly as long as speaking `text` would; return its duration."""
+    def __init__(self, *, prices: PriceTable = DEFAULT_PRICE_TABLE) -> None:
+        self._prices = prices
+
+    def voices(self, language: str) -> Sequence[Voice]:
+        """One silent voice, whatever the language."""
+        return (Voice(id="silence", language=language, label="silence"),)
+
+    async def synthesize(self, text: str, language: str, voice: Voice, out: Path) -> Speech:
+        """Write silence lasting roughly as long as speaking `text` would."""
         frames = round(silence_duration(text) * SAMPLE_RATE)
         # Tiny (10 s at most is 320 KB), written on the loop: a thread hop would cost more.
         write_silence(out, frames)
-        return frames / SAMPLE_RATE
+        return Speech(
+            duration_s=frames / SAMPLE_RATE,
+            usage=[self._prices.price(self.name, self.model, "characters", len(text))],
+        )
 
 
 def silence_duration(text: str) -> float:

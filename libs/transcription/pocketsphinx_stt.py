@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pocketsphinx
 
+from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable
 from libs.documents.transcript import Transcript
 from libs.media.pcm import SAMPLE_RATE, decode_to_pcm16
 from libs.transcription.errors import UnsupportedLanguage
+from libs.transcription.provider import Transcription
 from libs.transcription.word_grouping import TimedWord, clean_word, group_words
 
 _SUPPORTED = ("en",)
@@ -19,15 +21,23 @@ class PocketSphinxSpeechToText:
     """Offline English recogniser; decoding is serialised per instance (the decoder is stateful)."""
 
     name = "pocketsphinx"
+    model: str | None = "en-us"
 
-    def __init__(self, *, max_gap_s: float = 0.5, max_segment_s: float = 8.0) -> None:
+    def __init__(
+        self,
+        *,
+        max_gap_s: float = 0.5,
+        max_segment_s: float = 8.0,
+        prices: PriceTable = DEFAULT_PRICE_TABLE,
+    ) -> None:
+        self._prices = prices
         self._max_gap_s = max_gap_s
         self._max_segment_s = max_segment_s
         self._decoder: pocketsphinx.Decoder | None = None
         self._initial_cmn = ""
         self._lock = threading.Lock()
 
-    async def transcribe(self, audio: Path, language: str) -> Transcript:
+    async def transcribe(self, audio: Path, language: str) -> Transcription:
         """Transcribe English `audio`; raises UnsupportedLanguage for anything else."""
         primary = language.strip().replace("_", "-").split("-", 1)[0].lower()
         if primary not in _SUPPORTED:
@@ -35,9 +45,10 @@ class PocketSphinxSpeechToText:
         pcm = await decode_to_pcm16(audio)
         words = await asyncio.to_thread(self._recognise, pcm)
         segments = group_words(words, max_gap_s=self._max_gap_s, max_segment_s=self._max_segment_s)
-        return Transcript(
-            language=primary, duration_s=len(pcm) / (2 * SAMPLE_RATE), segments=segments
-        )
+        duration = len(pcm) / (2 * SAMPLE_RATE)
+        transcript = Transcript(language=primary, duration_s=duration, segments=segments)
+        usage = self._prices.price(self.name, self.model, "audio_seconds", round(duration, 3))
+        return Transcription(transcript=transcript, usage=[usage])
 
     def _recognise(self, pcm: bytes) -> list[TimedWord]:
         with self._lock:

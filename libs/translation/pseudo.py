@@ -1,5 +1,10 @@
 """A fake translator for development: obviously marked, deterministic and reversible."""
 
+from collections.abc import Collection, Mapping, Sequence
+
+from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable
+from libs.translation.provider import SourceLine, Translation
+
 # Accented vowels make the output visibly "foreign" and differ per target language.
 _ACCENTS: dict[str, str] = {
     "de": "äëïöü",
@@ -16,10 +21,29 @@ class PseudoTranslator:
     """Development only: prefixes "[target] ", swaps case, accents vowels; translates nothing."""
 
     name = "pseudo"
+    model: str | None = None
 
-    async def translate(self, texts: list[str], source: str, target: str) -> list[str]:
-        """Pseudo-translate every text (the source language is ignored)."""
-        return [pseudo_translate(text, target) for text in texts]
+    def __init__(self, *, prices: PriceTable = DEFAULT_PRICE_TABLE) -> None:
+        self._prices = prices
+
+    def pairs(self) -> Collection[tuple[str, str]] | None:
+        """Any pair: it translates nothing."""
+        return None
+
+    async def translate(
+        self,
+        lines: Sequence[SourceLine],
+        source: str,
+        target: str,
+        *,
+        glossary: Mapping[str, str] | None = None,
+    ) -> Translation:
+        """Pseudo-translate every line (the source language and glossary are ignored)."""
+        characters = sum(len(line.text) for line in lines)
+        return Translation(
+            texts=[pseudo_translate(line.text, target) for line in lines],
+            usage=[self._prices.price(self.name, self.model, "characters", characters)],
+        )
 
 
 def pseudo_translate(text: str, target: str) -> str:

@@ -76,9 +76,12 @@ async def _speak_lines(lines: list[str], language: str, voice: Path) -> None:
     await asyncio.to_thread(work.mkdir, exist_ok=True)
     try:
         tts = EspeakTextToSpeech()
+        voices = tts.voices(language)
+        if not voices:
+            raise ValueError(f"espeak-ng has no voice for {language!r}")
         clips = [work / f"line-{i:03d}.wav" for i in range(len(spoken))]
         for line, clip in zip(spoken, clips, strict=True):
-            await tts.synthesize(line, language, clip)
+            await tts.synthesize(line, language, voices[0], clip)
         await run_ffmpeg(
             [arg for clip in clips for arg in ("-i", str(clip))]
             + [

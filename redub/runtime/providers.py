@@ -1,42 +1,146 @@
-"""Chooses provider implementations by name (`REDUB_*_PROVIDER`)."""
+"""Chooses provider implementations by name (`REDUB_*_PROVIDER`); a vendor whose key is set
+is the default for what it does unless a provider is named explicitly.
 
+The vendors' SDKs are imported only when a vendor is used: together they take seconds to
+import, which an offline process should not pay at every start.
+"""
+
+from typing import TYPE_CHECKING
+
+from libs.billing.price_table import DEFAULT_PRICE_TABLE
 from libs.config.settings import Settings
 from libs.synthesis.espeak import EspeakTextToSpeech
 from libs.synthesis.instant import InstantTextToSpeech
 from libs.synthesis.provider import TextToSpeech
+from libs.synthesis.provider_table import SpeechProviders
 from libs.transcription.instant_stt import InstantSpeechToText
 from libs.transcription.pocketsphinx_stt import PocketSphinxSpeechToText
 from libs.transcription.provider import SpeechToText
 from libs.translation.provider import Translator
 from libs.translation.pseudo import PseudoTranslator
+from libs.translation.shortener import Shortener
+from redub.runtime.vendors import VendorSessions
+
+if TYPE_CHECKING:
+    from libs.synthesis.elevenlabs_tts import ElevenLabsTextToSpeech
+    from libs.translation.openai_translator import OpenAITranslator
 
 
 class UnknownProvider(ValueError):
     """A provider name no implementation answers to."""
 
 
-def speech_to_text(settings: Settings) -> SpeechToText:
+def _vendor_default(
+    settings: Settings, field: str, vendors: VendorSessions | None, vendor: str
+) -> bool:
+    """Use `vendor` for `field`: named explicitly, or its key set and no provider named."""
+    named = getattr(settings, field)
+    if named == vendor:
+        return True
+    return (
+        vendors is not None
+        and field not in settings.model_fields_set
+        and vendors.configured(vendor)
+    )
+
+
+def speech_to_text(settings: Settings, vendors: VendorSessions | None = None) -> SpeechToText:
     """The configured speech-to-text provider."""
+    if _vendor_default(settings, "stt_provider", vendors, "deepgram"):
+        from libs.transcription.deepgram_stt import DeepgramSpeechToText
+
+        vendors = vendors or VendorSessions(settings)
+        return DeepgramSpeechToText(
+            vendors.get("deepgram"),
+            model=settings.deepgram_stt_model,
+            diarize=settings.deepgram_diarize,
+            prices=vendors.prices,
+        )
+    # Offline work is priced at zero, under the same table's version stamp.
+    prices = vendors.prices if vendors is not None else DEFAULT_PRICE_TABLE
     match settings.stt_provider:
         case "pocketsphinx":
-            return PocketSphinxSpeechToText()
+            return PocketSphinxSpeechToText(prices=prices)
         case "instant":
-            return InstantSpeechToText()
-    raise UnknownProvider(f"REDUB_STT_PROVIDER={settings.stt_provider!r}: use pocketsphinx|instant")
+            return InstantSpeechToText(prices=prices)
+    raise UnknownProvider(
+        f"REDUB_STT_PROVIDER={settings.stt_provider!r}: use deepgram|pocketsphinx|instant"
+    )
 
 
-def translator(settings: Settings) -> Translator:
+def translator(settings: Settings, vendors: VendorSessions | None = None) -> Translator:
     """The configured translation provider."""
+    if _vendor_default(settings, "translator_provider", vendors, "openai"):
+        return openai_translator(settings, vendors or VendorSessions(settings))
     if settings.translator_provider == "pseudo":
-        return PseudoTranslator()
-    raise UnknownProvider(f"REDUB_TRANSLATOR_PROVIDER={settings.translator_provider!r}: use pseudo")
+        return PseudoTranslator(prices=vendors.prices if vendors else DEFAULT_PRICE_TABLE)
+    raise UnknownProvider(
+        f"REDUB_TRANSLATOR_PROVIDER={settings.translator_provider!r}: use openai|pseudo"
+    )
+
+
+def openai_translator(settings: Settings, vendors: VendorSessions) -> "OpenAITranslator":
+    """The OpenAI (or OpenAI-compatible) translator."""
+    from libs.translation.openai_translator import OpenAITranslator
+
+    return OpenAITranslator(
+        vendors.get("openai"),
+        model=settings.openai_model,
+        batch_lines=settings.openai_batch_lines,
+        context_lines=settings.openai_context_lines,
+        prices=vendors.prices,
+    )
+
+
+def shortener(settings: Settings, vendors: VendorSessions | None) -> Shortener | None:
+    """Who shortens a spoken line that overflows its slot: the OpenAI translator when its
+    key is set, else nobody (the mixer stretches what it can)."""
+    if vendors is None or not vendors.configured("openai"):
+        return None
+    return openai_translator(settings, vendors)
 
 
 def text_to_speech(settings: Settings) -> TextToSpeech:
-    """The configured speech synthesis provider."""
+    """The configured offline speech synthesis provider."""
     match settings.tts_provider:
         case "espeak":
             return EspeakTextToSpeech(executable=settings.espeak_bin)
         case "instant":
             return InstantTextToSpeech()
     raise UnknownProvider(f"REDUB_TTS_PROVIDER={settings.tts_provider!r}: use espeak|instant")
+
+
+def speech_providers(settings: Settings, vendors: VendorSessions | None = None) -> SpeechProviders:
+    """The per-language provider table: `REDUB_TTS_ORDER`, or the vendors with a key then
+    `REDUB_TTS_PROVIDER`; ElevenLabs as the premium voice when flagged on and keyed."""
+    vendors = vendors or VendorSessions(settings)
+    names = list(settings.tts_order)
+    if not names:
+        names = [v for v in ("deepgram",) if vendors.configured(v)] + [settings.tts_provider]
+    order: list[TextToSpeech] = []
+    for name in dict.fromkeys(names):
+        if name == "deepgram":
+            if vendors.configured("deepgram"):
+                from libs.synthesis.deepgram_tts import DeepgramTextToSpeech
+
+                order.append(DeepgramTextToSpeech(vendors.get("deepgram"), prices=vendors.prices))
+        elif name == "elevenlabs":
+            if vendors.configured("elevenlabs"):
+                order.append(elevenlabs(settings, vendors))
+        else:
+            order.append(text_to_speech(settings.model_copy(update={"tts_provider": name})))
+    premium = (
+        elevenlabs(settings, vendors)
+        if settings.premium_voices and vendors.configured("elevenlabs")
+        else None
+    )
+    return SpeechProviders(order=order, premium=premium)
+
+
+def elevenlabs(settings: Settings, vendors: VendorSessions) -> "ElevenLabsTextToSpeech":
+    """ElevenLabs speech."""
+    from libs.synthesis.elevenlabs_tts import ElevenLabsTextToSpeech
+
+    return ElevenLabsTextToSpeech(
+        vendors.get("elevenlabs"), model=settings.elevenlabs_model, prices=vendors.prices
+    )

@@ -8,4 +8,4 @@ from services.transcriber.handler import Transcriber
 
 def build(settings: Settings, conns: Connections) -> Transcriber:
     """The transcriber stage with the configured speech-to-text provider."""
-    return Transcriber(speech_to_text(settings), conns.blobs)
+    return Transcriber(speech_to_text(settings, conns.vendors), conns.blobs)

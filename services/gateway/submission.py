@@ -41,6 +41,12 @@ def build_submission(
         )
     if body.source_language in languages:
         raise ApiError(422, "target_is_source", "A target language equals the source language.")
+    if body.options.premium_voice and not (settings.premium_voices and settings.elevenlabs_api_key):
+        raise ApiError(
+            422,
+            "premium_voice_unavailable",
+            "Premium voices are not enabled on this server; submit without premium_voice.",
+        )
     if voice.upload_id == background.upload_id:
         raise ApiError(422, "same_upload", "The voice and background stems must be two uploads.")
     if abs(voice.duration_s - background.duration_s) > DURATION_TOLERANCE_S:

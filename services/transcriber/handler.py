@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 
-from libs.events.catalogue import JobBrief, JobSubmitted, Payload, TranscriptReady, Usage
+from libs.events.catalogue import JobBrief, JobSubmitted, Payload, TranscriptReady
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
@@ -34,9 +34,10 @@ class Transcriber(Stage[JobSubmitted]):
             except KeyError as exc:
                 raise PermanentError("the voice stem is missing from storage") from exc
             try:
-                transcript = await self.stt.transcribe(audio, job.source_language)
+                transcription = await self.stt.transcribe(audio, job.source_language)
             except UnsupportedLanguage as exc:
                 raise PermanentError(str(exc)) from exc
+        transcript = transcription.transcript
         out = AttemptBlobs(self.blobs, self.name, work)
         ref = await self.blobs.put_bytes(
             out.key("transcript.json"), transcript.to_json().encode(), "application/json"
@@ -48,15 +49,12 @@ class Transcriber(Stage[JobSubmitted]):
                 duration_s=transcript.duration_s,
                 target_languages=job.target_languages,
                 provider=self.stt.name,
-                usage=[
-                    Usage(
-                        vendor=self.stt.name, unit="audio_seconds", quantity=transcript.duration_s
-                    )
-                ],
+                usage=transcription.usage,
                 brief=JobBrief(
                     job_id=work.job_id,
                     source_language=job.source_language,
                     background=job.background,
+                    options=job.options,
                 ),
             )
         ]

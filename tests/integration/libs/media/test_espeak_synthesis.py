@@ -7,6 +7,12 @@ import pytest
 
 from libs.synthesis.errors import SynthesisError, UnsupportedLanguage
 from libs.synthesis.espeak import EspeakTextToSpeech
+from libs.synthesis.provider import Voice
+
+
+def voice(language: str) -> Voice:
+    [found] = EspeakTextToSpeech().voices(language)
+    return found
 
 
 def _rms(path: Path) -> float:
@@ -28,40 +34,52 @@ async def test_synthesizes_a_wav_of_plausible_length(
     tmp_path: Path, language: str, text: str
 ) -> None:
     out = tmp_path / f"{language}.wav"
-    duration = await EspeakTextToSpeech().synthesize(text, language, out)
+    speech = await EspeakTextToSpeech().synthesize(text, language, voice(language), out)
+    duration = speech.duration_s
     with wave.open(str(out), "rb") as wav:
         header_seconds = wav.getnframes() / wav.getframerate()
         assert wav.getnchannels() == 1
     assert duration == pytest.approx(header_seconds)
     assert 0.8 < duration < 8.0
     assert _rms(out) > 0.01
+    [usage] = speech.usage
+    assert (usage.vendor, usage.unit, usage.quantity, usage.amount) == (
+        "espeak",
+        "characters",
+        len(text),
+        0,
+    )
 
 
 async def test_longer_text_takes_longer(tmp_path: Path) -> None:
     tts = EspeakTextToSpeech()
-    short = await tts.synthesize("Hello.", "en", tmp_path / "short.wav")
+    short = await tts.synthesize("Hello.", "en", voice("en"), tmp_path / "short.wav")
     long = await tts.synthesize(
-        "Hello. " * 6 + "That was a lot of greetings.", "en", tmp_path / "l.wav"
+        "Hello. " * 6 + "That was a lot of greetings.", "en", voice("en"), tmp_path / "l.wav"
     )
-    assert long > 2 * short
+    assert long.duration_s > 2 * short.duration_s
 
 
 async def test_text_starting_with_a_dash_is_spoken_not_parsed(tmp_path: Path) -> None:
-    duration = await EspeakTextToSpeech().synthesize("-v means voice", "en", tmp_path / "d.wav")
-    assert duration > 0.5
+    speech = await EspeakTextToSpeech().synthesize(
+        "-v means voice", "en", voice("en"), tmp_path / "d.wav"
+    )
+    assert speech.duration_s > 0.5
 
 
 async def test_unsupported_language(tmp_path: Path) -> None:
+    assert EspeakTextToSpeech().voices("tlh") == ()
+    klingon = Voice(id="tlh", language="tlh", label="Klingon")
     with pytest.raises(UnsupportedLanguage, match="tlh"):
-        await EspeakTextToSpeech().synthesize("Qapla'", "tlh", tmp_path / "x.wav")
+        await EspeakTextToSpeech().synthesize("Qapla'", "tlh", klingon, tmp_path / "x.wav")
 
 
 async def test_empty_text_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SynthesisError):
-        await EspeakTextToSpeech().synthesize("   ", "en", tmp_path / "x.wav")
+        await EspeakTextToSpeech().synthesize("   ", "en", voice("en"), tmp_path / "x.wav")
 
 
 async def test_missing_binary_is_a_clear_error(tmp_path: Path) -> None:
     tts = EspeakTextToSpeech(executable="espeak-ng-does-not-exist")
     with pytest.raises(SynthesisError, match="not installed"):
-        await tts.synthesize("hello", "en", tmp_path / "x.wav")
+        await tts.synthesize("hello", "en", voice("en"), tmp_path / "x.wav")

@@ -16,7 +16,7 @@ def _wav_seconds(path: Path) -> float:
 
 
 async def test_transcribes_english_sample_into_timed_segments() -> None:
-    transcript = await PocketSphinxSpeechToText().transcribe(ENGLISH, "en-US")
+    transcript = (await PocketSphinxSpeechToText().transcribe(ENGLISH, "en-US")).transcript
     file_seconds = _wav_seconds(ENGLISH)
     assert transcript.language == "en"
     assert transcript.duration_s == pytest.approx(file_seconds, abs=0.05)
@@ -35,9 +35,9 @@ async def test_transcribes_english_sample_into_timed_segments() -> None:
 
 async def test_same_file_gives_same_text_on_a_reused_provider() -> None:
     stt = PocketSphinxSpeechToText()
-    first = await stt.transcribe(ENGLISH, "en")
+    first = (await stt.transcribe(ENGLISH, "en")).transcript
     await stt.transcribe(SAMPLES / "french.aiff", "en")
-    again = await stt.transcribe(ENGLISH, "en")
+    again = (await stt.transcribe(ENGLISH, "en")).transcript
     assert [s.text for s in again.segments] == [s.text for s in first.segments]
 
 

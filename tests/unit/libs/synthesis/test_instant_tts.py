@@ -15,10 +15,15 @@ def test_duration_grows_with_text_within_bounds() -> None:
 
 async def test_writes_a_silent_wav_of_the_returned_duration(tmp_path: Path) -> None:
     out = tmp_path / "nested" / "line.wav"
-    duration = await InstantTextToSpeech().synthesize("Hello there, general.", "fr", out)
+    tts = InstantTextToSpeech()
+    [voice] = tts.voices("fr")
+    speech = await tts.synthesize("Hello there, general.", "fr", voice, out)
+    duration = speech.duration_s
     with wave.open(str(out), "rb") as wav:
         assert wav.getnchannels() == 1
         assert wav.getframerate() == 16_000
         assert wav.getnframes() / wav.getframerate() == pytest.approx(duration)
         assert set(wav.readframes(wav.getnframes())) == {0}
     assert duration == pytest.approx(silence_duration("Hello there, general."))
+    [usage] = speech.usage
+    assert (usage.vendor, usage.quantity, usage.amount) == ("instant", 21, 0)

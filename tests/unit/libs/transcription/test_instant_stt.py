@@ -18,11 +18,19 @@ def test_zero_duration_gives_no_segments() -> None:
 
 async def test_constructor_duration_needs_no_file() -> None:
     stt = InstantSpeechToText(duration_s=4.0, segment_s=2.0)
-    transcript = await stt.transcribe(Path("/nonexistent/audio.wav"), "de")
+    result = await stt.transcribe(Path("/nonexistent/audio.wav"), "de")
+    transcript = result.transcript
     assert transcript.language == "de"
     assert transcript.duration_s == 4.0
     assert [(s.start, s.end) for s in transcript.segments] == [(0.0, 2.0), (2.0, 4.0)]
     assert stt.name == "instant"
+    [usage] = result.usage
+    assert (usage.vendor, usage.unit, usage.quantity, usage.amount) == (
+        "instant",
+        "audio_seconds",
+        4,
+        0,
+    )
 
 
 def test_rejects_non_positive_segment_length() -> None:

@@ -1,20 +1,31 @@
 import pytest
 
+from libs.translation.provider import SourceLine
 from libs.translation.pseudo import PseudoTranslator, pseudo_reverse, pseudo_translate
 
 
 async def test_translates_each_text_in_order_and_marks_target() -> None:
-    texts = ["Hello world.", "Second line"]
-    result = await PseudoTranslator().translate(texts, "en", "fr")
+    lines = [SourceLine(0, "Hello world."), SourceLine(1, "Second line")]
+    translation = await PseudoTranslator().translate(lines, "en", "fr")
+    result = translation.texts
     assert len(result) == 2
     assert all(t.startswith("[fr] ") for t in result)
     assert result[0] == "[fr] hÉLLÔ WÔRLD."
+    [usage] = translation.usage
+    assert (usage.vendor, usage.unit, usage.quantity, usage.amount) == (
+        "pseudo",
+        "characters",
+        23,
+        0,
+    )
 
 
 async def test_output_differs_per_target_language() -> None:
     translator = PseudoTranslator()
     outputs = {
-        target: (await translator.translate(["Hello, how are you?"], "en", target))[0]
+        target: (
+            await translator.translate([SourceLine(0, "Hello, how are you?")], "en", target)
+        ).texts[0]
         for target in ("fr", "de", "es", "it", "pt", "ja")
     }
     assert len(set(outputs.values())) == len(outputs)

@@ -13,6 +13,7 @@ from libs.events.stage import PermanentError
 from libs.storage.keys import job_prefix
 from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.instant import InstantTextToSpeech
+from libs.synthesis.provider import Speech, Voice
 from services.synthesizer.handler import Synthesizer
 from tests.support.builders import recorded
 from tests.support.stages import (
@@ -31,13 +32,14 @@ class SpeaksOnce(InstantTextToSpeech):
     """Speaks the first line, then has no voice for the language (a vendor refusing it)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.spoken = 0
 
-    async def synthesize(self, text: str, language: str, out: Path) -> float:
+    async def synthesize(self, text: str, language: str, voice: Voice, out: Path) -> Speech:
         if self.spoken:
             raise UnsupportedLanguage(self.name, language)
         self.spoken += 1
-        return await super().synthesize(text, language, out)
+        return await super().synthesize(text, language, voice, out)
 
 
 def wav_seconds(data: bytes) -> float:

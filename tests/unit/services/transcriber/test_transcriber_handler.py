@@ -16,6 +16,7 @@ from libs.events.stage import PermanentError
 from libs.storage.keys import job_prefix
 from libs.transcription.errors import UnsupportedLanguage
 from libs.transcription.instant_stt import InstantSpeechToText
+from libs.transcription.provider import Transcription
 from services.transcriber.handler import Transcriber
 from tests.support.builders import USER, recorded
 from tests.support.stages import (
@@ -36,7 +37,7 @@ FAST = RunnerConfig(max_deliver=3, backoff_base_s=0.01, backoff_max_s=0.02, fetc
 class EnglishOnly(InstantSpeechToText):
     """The instant provider with a model for English only, as pocketsphinx has."""
 
-    async def transcribe(self, audio: Path, language: str) -> Transcript:
+    async def transcribe(self, audio: Path, language: str) -> Transcription:
         if language != "en":
             raise UnsupportedLanguage(self.name, language, ("en",))
         return await super().transcribe(audio, language)
