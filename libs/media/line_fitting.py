@@ -104,8 +104,12 @@ async def _gather(limit: asyncio.Semaphore, jobs: Sequence[Callable[[], Awaitabl
         async with limit:
             return await job()
 
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(bounded(job)) for job in jobs]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(bounded(job)) for job in jobs]
+    except BaseExceptionGroup as failures:
+        # Callers get the first line's own error (a MediaError), not a group of them.
+        raise failures.exceptions[0] from None
     return [task.result() for task in tasks]
 
 
