@@ -58,12 +58,17 @@ async def render_dub(
     *,
     target: LoudnessTarget,
     ducking: Ducking | None,
+    frames: int | None = None,
 ) -> DubRender:
-    """Mix the lines over `background` and write `outputs`; MediaError (nothing left) if not."""
+    """Mix the lines over `background` and write `outputs`; MediaError (nothing left) if not.
+
+    `frames`: the background's decoded length at 48 kHz, if already counted.
+    """
     if not await asyncio.to_thread(background.is_file):
         raise MediaError("the background stem is missing")
     spans = await asyncio.to_thread(line_spans, lines)
-    frames = await decoded_frames(background, RATE)
+    if frames is None:
+        frames = await decoded_frames(background, RATE)
     if frames == 0:
         raise MediaError("the background stem holds no audio: there is no programme to dub")
     envelope = None
