@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
+from bench import line_fitting
 from bench.bare_bus import start_workers
 from bench.measure import LoadConfig, Measured
 from bench.mixed_work import MixedConfig, emit_mixed, run_mixed
@@ -35,7 +36,11 @@ P50_TARGET_MS = 100.0
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--only", choices=("pipeline", "mixed_work", "replay"), help="run one benchmark")
+    p.add_argument(
+        "--only",
+        choices=("pipeline", "mixed_work", "replay", "line_fitting"),
+        help="run one benchmark",
+    )
     p.add_argument("--jobs", type=int, default=300, help="jobs in the throughput burst")
     p.add_argument("--rate", type=float, default=20.0, help="steady load, jobs/s")
     p.add_argument("--seconds", type=float, default=15.0, help="steady load duration")
@@ -241,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "replay"):
             with ExitStack() as servers:
                 replay_bench(args, root, servers)
+        if args.only in (None, "line_fitting"):
+            # Fitting ~150 lines of a 10-minute programme (python -m bench.line_fitting for more).
+            line_fitting.main([])
     progress(f"done in {time.monotonic() - started:.0f} s")
     return 0
 
