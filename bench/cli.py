@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
+from bench import line_fitting
 from bench.bare_bus import start_workers
 from bench.measure import LoadConfig, Measured
 from bench.mixed_work import MixedConfig, emit_mixed, run_mixed
@@ -38,7 +39,9 @@ P50_TARGET_MS = 100.0
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument(
-        "--only", choices=("pipeline", "mixed_work", "replay", "mixer"), help="run one benchmark"
+        "--only",
+        choices=("pipeline", "mixed_work", "replay", "line_fitting", "mixer"),
+        help="run one benchmark",
     )
     p.add_argument("--jobs", type=int, default=300, help="jobs in the throughput burst")
     p.add_argument("--rate", type=float, default=20.0, help="steady load, jobs/s")
@@ -298,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "replay"):
             with ExitStack() as servers:
                 replay_bench(args, root, servers)
+        if args.only in (None, "line_fitting"):
+            # Fitting ~150 lines of a 10-minute programme (python -m bench.line_fitting for more).
+            line_fitting.main([])
         if args.only in (None, "mixer"):
             mixer_bench(args, root / "mixer")
     progress(f"done in {time.monotonic() - started:.0f} s")
