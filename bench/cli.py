@@ -255,6 +255,8 @@ def emit_mixer(m: MixerMeasured) -> None:
             met=ratio <= WALL_TARGET_RATIO,
         )
     )
+    emit(figure("mixer", "render_only", m.render_s, "s", m.baseline_s))
+    emit(figure("mixer", "fit_lines", m.fit_s, "s"))
     emit(figure("mixer", "runs", m.runs, "runs"))
     emit(
         figure(

@@ -26,6 +26,8 @@ class MixerMeasured:
     short_s: float
     short_lines: int
     stage_s: float
+    fit_s: float  # of which fitting the lines (media-fit's part)
+    render_s: float  # and rendering the mix
     baseline_s: float
     runs: int
     long_s: float
@@ -42,28 +44,34 @@ def run_mixer(
     progress(f"mixer: building a {short[0]:.0f} s programme with {short[1]} lines")
     p10 = build_programme(root / "short", *short)
     stage_s: list[float] = []
+    fit_s: list[float] = []
+    render_s: list[float] = []
     baseline_s: list[float] = []
     for n in range(1, runs + 1):
-        took, _ = _stage(p10, root / "short")
-        stage_s.append(took)
+        times, _ = _stage(p10, root / "short")
+        stage_s.append(times["seconds"])
+        fit_s.append(times["fit_s"])
+        render_s.append(times["render_s"])
         baseline_s.append(_baseline(p10, root / "short"))
         progress(
             f"mixer: run {n}/{runs}: stage {stage_s[-1]:.1f} s, bare ffmpeg {baseline_s[-1]:.1f} s"
         )
     progress(f"mixer: building a {long[0]:.0f} s programme with {long[1]} lines")
     p60 = build_programme(root / "long", *long)
-    long_took, (tree_kb, single_kb) = _stage(p60, root / "long")
+    long_times, (tree_kb, single_kb) = _stage(p60, root / "long")
+    long_took = long_times["seconds"]
     progress(f"mixer: 60-minute run {long_took:.1f} s, peak {tree_kb / 1024:.0f} MB")
     return MixerMeasured(
         short_s=short[0], short_lines=short[1],
-        stage_s=statistics.median(stage_s), baseline_s=statistics.median(baseline_s), runs=runs,
+        stage_s=statistics.median(stage_s), fit_s=statistics.median(fit_s),
+        render_s=statistics.median(render_s), baseline_s=statistics.median(baseline_s), runs=runs,
         long_s=long[0], long_lines=long[1], long_stage_s=long_took,
         peak_tree_mb=tree_kb / 1024, peak_single_mb=single_kb / 1024,
     )  # fmt: skip
 
 
-def _stage(p: Programme, folder: Path) -> tuple[float, tuple[int, int]]:
-    """One run of the stage in its own process: (handler seconds, (peak tree KiB, peak single KiB))."""
+def _stage(p: Programme, folder: Path) -> tuple[dict[str, float], tuple[int, int]]:
+    """One run of the stage in its own process: (its seconds, (peak tree KiB, peak single KiB))."""
     ready = folder / "ready.json"
     ready.write_text(p.ready.model_dump_json())
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -81,7 +89,8 @@ def _stage(p: Programme, folder: Path) -> tuple[float, tuple[int, int]]:
         raise RuntimeError(f"the mixer stage failed (exit code {child.returncode})")
     report = json.loads(out)
     single = max(report["maxrss_self_kb"], report["maxrss_children_kb"])
-    return float(report["seconds"]), (max(sampler.peak_kb, single), single)
+    times = {k: float(report[k]) for k in ("seconds", "fit_s", "render_s")}
+    return times, (max(sampler.peak_kb, single), single)
 
 
 def _baseline(p: Programme, folder: Path) -> float:

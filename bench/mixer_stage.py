@@ -8,18 +8,20 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from libs.events.catalogue import SpeechReady
 from libs.events.envelope import RecordedEvent, utcnow
 from libs.events.work import WorkItem
 from libs.storage.local_store import LocalBlobStore
-from services.mixer.engine import FfmpegMixEngine, MixOptions
+from services.mixer.engine import FfmpegMixEngine, Mixed, MixOptions
 from services.mixer.handler import Mixer
 
 
-async def run(blobs_root: Path, ready: SpeechReady) -> float:
-    """Seconds the mixer's handler took on `ready`; its outputs are removed afterwards."""
+async def run(blobs_root: Path, ready: SpeechReady) -> dict[str, float]:
+    """Seconds the mixer's handler took on `ready` (all, fitting, rendering); its outputs are
+    removed afterwards."""
     blobs = LocalBlobStore(blobs_root, secret=b"bench", base_url="http://bench")
     assert ready.brief is not None
     now = utcnow()
@@ -29,22 +31,34 @@ async def run(blobs_root: Path, ready: SpeechReady) -> float:
         occurred_at=now, recorded_at=now,
     )  # fmt: skip
     work = WorkItem(event, "", 1, uuid4().hex[:16])
-    stage = Mixer(FfmpegMixEngine(), blobs, MixOptions())
+    engine = _Timed()
+    stage = Mixer(engine, blobs, MixOptions())
     started = time.perf_counter()
     await stage.handle(ready, work)
     took = time.perf_counter() - started
     await stage.discard(work)
-    return took
+    return {"seconds": took, "fit_s": engine.fit_s, "render_s": engine.render_s}
+
+
+class _Timed(FfmpegMixEngine):
+    """The real engine, keeping the split of its time."""
+
+    fit_s = render_s = 0.0
+
+    async def mix(self, *args: Any, **kwargs: Any) -> Mixed:
+        mixed = await super().mix(*args, **kwargs)
+        self.fit_s, self.render_s = mixed.fit_s, mixed.render_s
+        return mixed
 
 
 def main() -> int:
     blobs_root, ready_json = Path(sys.argv[1]), Path(sys.argv[2])
     ready = SpeechReady.model_validate_json(ready_json.read_bytes())
-    took = asyncio.run(run(blobs_root, ready))
+    times = asyncio.run(run(blobs_root, ready))
     # Largest single process: this one, or the biggest of its ffmpeg/rubberband children.
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": took, "maxrss_self_kb": own, "maxrss_children_kb": children}))
+    print(json.dumps({**times, "maxrss_self_kb": own, "maxrss_children_kb": children}))
     return 0
 
 
