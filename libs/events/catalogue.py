@@ -93,6 +93,7 @@ class JobBrief(BaseModel):
     job_id: UUID
     source_language: str
     background: Stem
+    transcript: BlobRef | None = None  # the source transcript, set by the transcriber
 
 
 class JobSubmitted(Payload):
