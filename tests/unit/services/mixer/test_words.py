@@ -76,7 +76,7 @@ def test_dubbed_captions_follow_the_aligned_timing_not_the_source() -> None:
         (0.5, 1.7, "Bonjour."),
         (3.2, 6.4, "Comment allez-vous aujourd'hui ?"),
     ]
-    vtt = list(webvtt.from_string(files["vtt"].data.decode()))
+    vtt = webvtt.from_string(files["vtt"].data.decode()).captions
     assert [(c.start, c.end) for c in vtt] == [
         ("00:00:00.500", "00:00:01.700"),
         ("00:00:03.200", "00:00:06.400"),
@@ -92,7 +92,7 @@ def test_source_captions_follow_the_transcript() -> None:
         (3.0, "How are you today?"),
         (8.0, "Fine."),
     ]
-    assert len(list(webvtt.from_string(files["source_vtt"].data.decode()))) == 3
+    assert len(webvtt.from_string(files["source_vtt"].data.decode()).captions) == 3
     assert files["source_srt"].name == "source.srt"
 
 
