@@ -93,6 +93,9 @@ class JobBrief(BaseModel):
     job_id: UUID
     source_language: str
     background: Stem
+    # The original voice stem, for matching each dubbed line's level to the line it replaces
+    # (absent in briefs written before it was carried).
+    voice: Stem | None = None
     transcript: BlobRef | None = None  # the source transcript, set by the transcriber
 
 

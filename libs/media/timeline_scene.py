@@ -126,12 +126,15 @@ def ratio_colour(ratio: float) -> str:
 def timeline_scene(
     plans: Sequence[LinePlan],
     programme_s: float,
-    loudness: Sequence[tuple[float, float]] = (),
+    loudness: Sequence[tuple[float, float | None]] = (),
     *,
     target_lufs: float | None = None,
     title: str = "",
 ) -> Scene:
-    """The scene of one language's dub: lanes over a shared time axis, loudness beneath."""
+    """The scene of one language's dub: lanes over a shared time axis, loudness beneath.
+
+    `loudness` is the mix's short-term loudness as (seconds, LUFS or None for silence).
+    """
     span = max(programme_s, max((p.slot_end for p in plans), default=0.0), 1e-3)
 
     def x(t: float) -> float:
@@ -217,12 +220,14 @@ def _axis(span: float, x: _Scale) -> list[Shape]:
     return shapes
 
 
-def _loudness(curve: Sequence[tuple[float, float]], x: _Scale, target: float | None) -> list[Shape]:
+def _loudness(
+    curve: Sequence[tuple[float, float | None]], x: _Scale, target: float | None
+) -> list[Shape]:
     top, height = LOUDNESS_LANE
     low, high = LUFS_RANGE
 
     def y(lufs: float) -> float:
-        value = low if not math.isfinite(lufs) else min(max(lufs, low), high)
+        value = min(max(lufs, low), high) if math.isfinite(lufs) else low
         return top + height * (high - value) / (high - low)
 
     shapes: list[Shape] = []
@@ -238,7 +243,8 @@ def _loudness(curve: Sequence[tuple[float, float]], x: _Scale, target: float | N
     columns: dict[int, float] = {}
     for t, lufs in curve:
         col = round(x(t))
-        value = lufs if math.isfinite(lufs) else low
+        # None (or -inf) is silence: the bottom of the scale.
+        value = lufs if lufs is not None and math.isfinite(lufs) else low
         columns[col] = max(columns.get(col, -math.inf), value)
     if len(columns) >= 2:
         points = tuple((float(c), y(v)) for c, v in sorted(columns.items()))

@@ -11,6 +11,7 @@ from libs.events.catalogue import Artifact, JobBrief
 from libs.media.alignment import LinePlan
 from libs.media.line_fitting import FittedLine
 from libs.media.timeline_scene import timeline_key
+from services.mixer.engine import Mixed
 
 SCHEMA_VERSION = 2
 SELF_CHECKSUM_NOTE = (
@@ -28,6 +29,7 @@ class ArtifactInfo:
     sample_rate: int | None = None
     channels: int | None = None
     codec: str | None = None
+    container: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +59,33 @@ class MixLoudness:
     """The job's loudness target and what the mix measured (ITU-R BS.1770)."""
 
     target_lufs: float
-    integrated_lufs: float
-    true_peak_dbtp: float
-    true_peak_limit_dbtp: float = -1.0
+    integrated_lufs: float | None  # None: nothing above the gate (a silent programme)
+    true_peak_dbtp: float | None
+    target_true_peak_dbtp: float = -1.0
     tolerance_lu: float = 0.5
     # The gain the normalisation applied to the whole mix (and to the voice stem with it).
-    normalisation_gain_db: float | None = None
+    gain_db: float | None = None
+    limited: bool | None = None  # whether a true-peak limiter had to act
+
+
+@dataclass(frozen=True, slots=True)
+class AudioFacts:
+    """The programme's length and the loudness the mix was asked for."""
+
+    duration_s: float
+    target_lufs: float
+    target_true_peak_dbtp: float
+    tolerance_lu: float = 0.5
+
+
+# The mixer's outputs: (container, codec, channels), all at 48 kHz.
+AUDIO_FORMATS: dict[str, tuple[str, str, int]] = {
+    "mix": ("wav", "pcm_s24le", 2),
+    "voice": ("wav", "pcm_s24le", 1),
+    "mix_aac": ("m4a", "aac", 2),
+    "voice_aac": ("m4a", "aac", 1),
+}
+AUDIO_RATE = 48_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +103,8 @@ class ManifestInput:
     lines: Sequence[LineRecord] = ()
     loudness: MixLoudness | None = None
     max_ratio: float | None = None
+    # The programme's measured length (the background's stem length when not given).
+    duration_s: float | None = None
 
 
 def manifest_json(m: ManifestInput) -> bytes:
@@ -95,7 +120,7 @@ def manifest_document(m: ManifestInput) -> dict[str, Any]:
         "job_id": str(m.job.job_id),
         "source_language": m.job.source_language,
         "language": m.language,
-        "duration_s": m.job.background.duration_s,
+        "duration_s": m.duration_s if m.duration_s is not None else m.job.background.duration_s,
         "mix_engine": m.mix_engine,
         "providers": dict(m.providers),
         "versions": dict(m.versions),
@@ -107,24 +132,66 @@ def manifest_document(m: ManifestInput) -> dict[str, Any]:
             "borrowed": sum(1 for r in m.lines if r.plan.borrowed_s > 0),
             "overflowing": sum(1 for r in m.lines if r.plan.overflow_s > 0),
             "overflow_s": _round(sum(r.plan.overflow_s for r in m.lines)),
+            "highest_ratio": max((round(r.plan.ratio, 4) for r in m.lines), default=None),
         },
         "artifacts": [_artifact(a) for a in m.artifacts],
         "manifest_checksum": SELF_CHECKSUM_NOTE,
-        "lines": [_line(r) for r in sorted(m.lines, key=lambda r: r.plan.source_start)],
+        "lines": [
+            _line(r) for r in sorted(m.lines, key=lambda r: (r.plan.source_start, r.plan.index))
+        ],
         "timeline_key": timeline_key(),
     }
 
 
 def build_manifest(
-    job: JobBrief, language: str, artifacts: Sequence[Artifact], engine: str
+    job: JobBrief,
+    language: str,
+    artifacts: Sequence[Artifact],
+    engine: str,
+    mixed: Mixed,
+    facts: AudioFacts,
+    providers: Mapping[str, str | None] | None = None,
+    versions: Mapping[str, str] | None = None,
+    max_ratio: float | None = None,
 ) -> bytes:
-    """A manifest naming the artifacts only (no per-line or loudness facts)."""
-    infos = [ArtifactInfo(a) for a in artifacts]
-    return manifest_json(ManifestInput(job, language, infos, mix_engine=engine))
+    """The manifest of a render: the mixer's fixed audio formats, its lines and loudness."""
+    infos = []
+    for a in artifacts:
+        spec = AUDIO_FORMATS.get(a.kind)
+        if spec is None:
+            infos.append(ArtifactInfo(a))
+        else:
+            container, codec, channels = spec
+            infos.append(ArtifactInfo(a, facts.duration_s, AUDIO_RATE, channels, codec, container))
+    render = mixed.render
+    loudness = MixLoudness(
+        target_lufs=facts.target_lufs,
+        integrated_lufs=render.loudness.integrated_lufs,
+        true_peak_dbtp=render.loudness.true_peak_dbtp,
+        target_true_peak_dbtp=facts.target_true_peak_dbtp,
+        tolerance_lu=facts.tolerance_lu,
+        gain_db=render.gain_db,
+        limited=render.limited,
+    )
+    return manifest_json(
+        ManifestInput(
+            job,
+            language,
+            infos,
+            mix_engine=engine,
+            providers=providers or {},
+            versions=versions or {},
+            lines=[LineRecord.of(line) for line in mixed.lines],
+            loudness=loudness,
+            max_ratio=max_ratio,
+            duration_s=facts.duration_s,
+        )
+    )
 
 
 def _artifact(a: ArtifactInfo) -> dict[str, Any]:
     blob = a.artifact.blob
+    described = a.sample_rate or a.channels or a.codec or a.container
     return {
         "kind": a.artifact.kind,
         "file": blob.key.rsplit("/", 1)[-1],
@@ -133,8 +200,13 @@ def _artifact(a: ArtifactInfo) -> dict[str, Any]:
         "sha256": blob.sha256,
         "duration_s": a.duration_s,
         "format": (
-            {"sample_rate": a.sample_rate, "channels": a.channels, "codec": a.codec}
-            if a.sample_rate or a.channels or a.codec
+            {
+                "container": a.container,
+                "codec": a.codec,
+                "sample_rate": a.sample_rate,
+                "channels": a.channels,
+            }
+            if described
             else None
         ),
     }
@@ -146,35 +218,42 @@ def _line(r: LineRecord) -> dict[str, Any]:
         "index": p.index,
         "speaker": p.speaker,
         "voice": r.voice,
-        "original": {"start": _round(p.source_start), "end": _round(p.source_end)},
+        "original_start": _round(p.source_start),
+        "original_end": _round(p.source_end),
         "slot_end": _round(p.slot_end),
-        "dubbed": {"start": _round(p.start), "end": _round(p.end)},
-        "ratio": round(p.ratio, 4),
+        "dubbed_start": _round(p.start),
+        "dubbed_end": _round(p.end),
+        "stretch_ratio": round(p.ratio, 4),
         "borrowed_s": _round(p.borrowed_s),
         "overflow_s": _round(p.overflow_s),
-        "loudness": {
-            "source_lufs": _db(r.source_lufs),
-            "dubbed_lufs": _db(r.dubbed_lufs),
-            "gain_db": _db(r.gain_db),
-            # What the line measures in the voice stem before the mix's normalisation.
-            "matched_lufs": _db(r.dubbed_lufs + r.gain_db) if r.dubbed_lufs is not None else None,
-        },
+        # Loudness of the original line's span, of the dubbed clip before matching, the gain
+        # that matched them, and the clip after it (before the mix's normalisation).
+        "source_lufs": _db(r.source_lufs),
+        "dubbed_lufs": _db(r.dubbed_lufs),
+        "level_gain_db": _db(r.gain_db),
+        "matched_lufs": _db(r.dubbed_lufs + r.gain_db) if r.dubbed_lufs is not None else None,
     }
 
 
 def _loudness(m: MixLoudness | None) -> dict[str, Any] | None:
     if m is None:
         return None
+    on_target = (
+        m.integrated_lufs is not None
+        and m.true_peak_dbtp is not None
+        and abs(m.integrated_lufs - m.target_lufs) <= m.tolerance_lu
+        and m.true_peak_dbtp <= m.target_true_peak_dbtp
+    )
     return {
-        "standard": "EBU R128 / ITU-R BS.1770-4",
+        "standard": "EBU R128 / ITU-R BS.1770",
         "target_lufs": m.target_lufs,
         "tolerance_lu": m.tolerance_lu,
-        "true_peak_limit_dbtp": m.true_peak_limit_dbtp,
+        "target_true_peak_dbtp": m.target_true_peak_dbtp,
         "integrated_lufs": _db(m.integrated_lufs),
         "true_peak_dbtp": _db(m.true_peak_dbtp),
-        "normalisation_gain_db": _db(m.normalisation_gain_db),
-        "within_target": abs(m.integrated_lufs - m.target_lufs) <= m.tolerance_lu
-        and m.true_peak_dbtp <= m.true_peak_limit_dbtp,
+        "gain_db": _db(m.gain_db),
+        "limited": m.limited,
+        "on_target": on_target,
     }
 
 

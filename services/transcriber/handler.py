@@ -57,6 +57,7 @@ class Transcriber(Stage[JobSubmitted]):
                     job_id=work.job_id,
                     source_language=job.source_language,
                     background=job.background,
+                    voice=job.voice,
                     transcript=ref,
                 ),
             )

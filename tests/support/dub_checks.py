@@ -105,10 +105,10 @@ def check_dub(
         integrated_lufs=lufs,
         true_peak_dbtp=peak,
         lines=len(lines),
-        compressed=sum(1 for x in lines if x["ratio"] > 1.0),
+        compressed=sum(1 for x in lines if x["stretch_ratio"] > 1.0),
         borrowed=sum(1 for x in lines if x["borrowed_s"] > 0),
         overflowing=sum(1 for x in lines if x["overflow_s"] > 0),
-        highest_ratio=max((x["ratio"] for x in lines), default=1.0),
+        highest_ratio=max((x["stretch_ratio"] for x in lines), default=1.0),
         cues=cues,
     )
 
@@ -194,30 +194,35 @@ def check_lines(
         problems.append(
             f"the manifest lists lines {[x['index'] for x in lines]}, not {sorted(golden)}"
         )
-    ordered = sorted(lines, key=lambda x: x["dubbed"]["start"])
+    ordered = sorted(lines, key=lambda x: x["dubbed_start"])
     for n, x in enumerate(ordered):
-        i, (start, end) = x["index"], (x["dubbed"]["start"], x["dubbed"]["end"])
+        i, (start, end) = x["index"], (x["dubbed_start"], x["dubbed_end"])
         g = golden.get(i)
         if g is None:
             continue
-        if abs(x["original"]["start"] - g.start) > EPS or abs(x["original"]["end"] - g.end) > EPS:
-            problems.append(f"line {i}: original timing {x['original']} is not {g.start}-{g.end}")
+        if abs(x["original_start"] - g.start) > EPS or abs(x["original_end"] - g.end) > EPS:
+            problems.append(
+                f"line {i}: original timing {x['original_start']}-{x['original_end']}"
+                f" is not {g.start}-{g.end}"
+            )
         if start < g.start - EPS:
             problems.append(f"line {i} starts at {start}, before its original start {g.start}")
         if end > g.next_start + EPS or end > x["slot_end"] + EPS:
             problems.append(f"line {i} ends at {end}, past its slot (next line at {g.next_start})")
         if end < start:
             problems.append(f"line {i} ends before it starts")
-        if n + 1 < len(ordered) and end > ordered[n + 1]["dubbed"]["start"] + EPS:
+        if n + 1 < len(ordered) and end > ordered[n + 1]["dubbed_start"] + EPS:
             problems.append(f"line {i} overlaps line {ordered[n + 1]['index']}")
-        if not 1.0 - 1e-6 <= x["ratio"] <= max_ratio + 1e-6:
-            problems.append(f"line {i} is stretched by {x['ratio']}, outside 1..{max_ratio}")
+        if not 1.0 - 1e-6 <= x["stretch_ratio"] <= max_ratio + 1e-6:
+            problems.append(
+                f"line {i} is stretched by {x['stretch_ratio']}, outside 1..{max_ratio}"
+            )
         problems += _situation(i, g.situation, x, max_ratio)
     return problems
 
 
 def _situation(i: int, situation: str, x: Mapping[str, Any], cap: float) -> list[str]:
-    ratio, borrowed, overflow = x["ratio"], x["borrowed_s"], x["overflow_s"]
+    ratio, borrowed, overflow = x["stretch_ratio"], x["borrowed_s"], x["overflow_s"]
     # A line that fits may still be sped up a little to match its neighbours (smoothing),
     # but it stays within its original span.
     if situation == "fits" and (borrowed > 0 or overflow > 0):
@@ -237,7 +242,7 @@ def check_voice_in_slots(voice: Path, lines: Sequence[Mapping[str, Any]]) -> lis
     """Measured on the voice stem: sound inside each dubbed span, silence between them."""
     audio, rate = sf.read(voice, dtype="float32", always_2d=True)
     mono = audio.mean(axis=1)
-    spans = sorted((x["dubbed"]["start"], x["dubbed"]["end"], x["index"]) for x in lines)
+    spans = sorted((x["dubbed_start"], x["dubbed_end"], x["index"]) for x in lines)
     problems = []
     edges = [(0.0, 0.0, -1), *spans, (len(mono) / rate, len(mono) / rate, -1)]
     for (_, end, i), (start, _, j) in itertools.pairwise(edges):
@@ -266,7 +271,7 @@ def check_captions(
     ms = [(_ms(c.start.total_seconds()), _ms(c.end.total_seconds())) for c in cues]
     if ms != [(c.start_time.in_milliseconds(), c.end_time.in_milliseconds()) for c in vtt]:
         problems.append("the SRT and WebVTT cues differ in timing")
-    spans = sorted((_ms(x["dubbed"]["start"]), _ms(x["dubbed"]["end"])) for x in lines)
+    spans = sorted((_ms(x["dubbed_start"]), _ms(x["dubbed_end"])) for x in lines)
     for n, ((start, end), cue) in enumerate(zip(ms, cues, strict=True)):
         rows = cue.content.split("\n")
         if len(rows) > 2 or any(len(r) > max_chars for r in rows):

@@ -116,8 +116,8 @@ def test_lines_out_of_their_slot_or_over_the_cap_are_caught(
     lines = json.loads(reference["manifest"].read_bytes())["lines"]
     assert check_lines(lines, programme, MAX_RATIO) == []
     bad = [dict(x) for x in lines]
-    bad[0] = {**bad[0], "ratio": 1.4}
-    bad[1] = {**bad[1], "dubbed": {"start": bad[1]["dubbed"]["start"], "end": 99.0}}
+    bad[0] = {**bad[0], "stretch_ratio": 1.4}
+    bad[1] = {**bad[1], "dubbed_end": 99.0}
     problems = check_lines(bad, programme, MAX_RATIO)
     assert any("stretched by 1.4" in p for p in problems)
     assert any("past its slot" in p for p in problems)
@@ -130,7 +130,7 @@ def test_sound_outside_the_dubbed_spans_is_caught(
     lines = json.loads(reference["manifest"].read_bytes())["lines"]
     assert check_voice_in_slots(reference["voice"], lines) == []
     audio, _ = sf.read(reference["voice"], dtype="float32")
-    last_end = max(x["dubbed"]["end"] for x in lines)
+    last_end = max(x["dubbed_end"] for x in lines)
     at = round((last_end + 0.3) * RATE)
     audio[at : at + 2400] = 0.2
     leaky = tmp_path / "voice.wav"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from libs.documents.speech_index import SpeechIndex
 from libs.documents.transcript import Transcript
 from libs.events.catalogue import DubReady, JobSubmitted, SpeechReady, StageFailed
 from libs.events.commit import Commit
@@ -28,7 +29,7 @@ from tests.support.stages import (
 )
 
 FAST = RunnerConfig(max_deliver=3, backoff_base_s=0.01, backoff_max_s=0.02, fetch_timeout_s=0.05)
-KINDS = ["mix", "voice", "srt", "vtt", "manifest"]
+KINDS = ["mix", "mix_aac", "voice", "voice_aac", "srt", "vtt", "manifest"]
 
 
 async def test_publishes_mix_voice_captions_and_manifest_with_the_jobs_facts(
@@ -59,11 +60,19 @@ async def test_publishes_mix_voice_captions_and_manifest_with_the_jobs_facts(
     assert contents["vtt"].startswith(b"WEBVTT")
 
     manifest = json.loads(contents["manifest"])
+    assert manifest["schema_version"] == 2
     assert manifest["job_id"] == str(done.job_id)
     assert manifest["source_language"] == "en"
     assert manifest["language"] == "fr"
-    assert manifest["duration_s"] == done.submitted.background.duration_s
     assert manifest["mix_engine"] == "instant"
+    assert manifest["loudness"]["target_lufs"] == -23.0
+    assert manifest["loudness"]["target_true_peak_dbtp"] == -1.0
+    index = SpeechIndex.model_validate_json(await blobs.read_bytes(ready.speech.key))
+    lines = manifest["lines"]
+    assert [line["index"] for line in lines] == [c.index for c in index.clips]
+    for line, clip in zip(lines, index.clips, strict=True):
+        assert (line["original_start"], line["original_end"]) == (clip.start, clip.end)
+        assert line["dubbed_start"] >= clip.start and line["stretch_ratio"] >= 1.0
     listed = {m["kind"]: m for m in manifest["artifacts"]}
     assert sorted(listed) == sorted(KINDS[:-1])
     for a in out.artifacts[:-1]:
@@ -108,6 +117,22 @@ async def test_a_speech_ready_without_a_brief_fails_permanently_with_a_clear_rea
     with pytest.raises(PermanentError, match="background stem") as caught:
         await mixer(blobs).handle(version_one, attempt(recorded(version_one, job_id=done.job_id)))
     assert "schema version 2" in str(caught.value)
+    assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
+
+
+async def test_a_brief_without_the_voice_stem_fails_permanently_with_a_clear_reason(
+    tmp_path: Path,
+) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    assert done.speech.brief is not None and done.speech.brief.voice is not None
+    older = done.speech.model_copy(
+        update={"brief": done.speech.brief.model_copy(update={"voice": None})}
+    )
+
+    with pytest.raises(PermanentError, match="voice stem") as caught:
+        await mixer(blobs).handle(older, attempt(recorded(older, job_id=done.job_id)))
+    assert "submit the job again" in str(caught.value)
     assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
 
 

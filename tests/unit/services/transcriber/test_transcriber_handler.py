@@ -69,6 +69,7 @@ async def test_transcribes_the_voice_stem_and_carries_the_brief_forward(tmp_path
         job_id=event.job_id,
         source_language="en",
         background=job.background,
+        voice=job.voice,
         transcript=ready.transcript,
     )
 
