@@ -96,6 +96,7 @@ class JobBrief(BaseModel):
     # The original voice stem, for matching each dubbed line's level to the line it replaces
     # (absent in briefs written before it was carried).
     voice: Stem | None = None
+    transcript: BlobRef | None = None  # the source transcript, set by the transcriber
 
 
 class JobSubmitted(Payload):

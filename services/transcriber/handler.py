@@ -58,6 +58,7 @@ class Transcriber(Stage[JobSubmitted]):
                     source_language=job.source_language,
                     background=job.background,
                     voice=job.voice,
+                    transcript=ref,
                 ),
             )
         ]

@@ -21,7 +21,7 @@ WORDS = (
 def _check(lines: list[TimedText], cues: list[Cue], rules: CaptionRules = RULES) -> None:
     """Every invariant, on what `srt` and `webvtt-py` read back."""
     parsed = list(srt.parse(srt_text(cues)))
-    vtt = list(webvtt.from_string(webvtt_text(cues)))
+    vtt = webvtt.from_string(webvtt_text(cues)).captions
     assert len(parsed) == len(vtt) == len(cues)
     ends = sorted((round(t.end * 1000), round(t.start * 1000)) for t in lines)
     for n, (s, v) in enumerate(zip(parsed, vtt, strict=True)):

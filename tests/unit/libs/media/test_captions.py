@@ -31,7 +31,7 @@ def test_webvtt_format() -> None:
 def test_both_parse_back_with_the_same_cues() -> None:
     long = Segment(index=2, start=4.0, end=9.0, text="word " * 30)
     parsed = list(srt.parse(to_srt([*SEGMENTS, long])))
-    read = list(webvtt.from_string(to_webvtt([*SEGMENTS, long])))
+    read = webvtt.from_string(to_webvtt([*SEGMENTS, long])).captions
     assert [s.content for s in parsed] == [c.text for c in read]
     assert [round(s.start.total_seconds() * 1000) for s in parsed] == [
         c.start_time.in_milliseconds() for c in read
