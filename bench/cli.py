@@ -16,6 +16,7 @@ from types import FrameType
 
 from bench import line_fitting
 from bench.bare_bus import start_workers
+from bench.gateway_reads import ReadConfig, measure_reads, seed_jobs
 from bench.measure import LoadConfig, Measured
 from bench.mixed_work import MixedConfig, emit_mixed, run_mixed
 from bench.mixer_bench import MEMORY_TARGET_MB, WALL_TARGET_RATIO, MixerMeasured, run_mixer
@@ -24,6 +25,7 @@ from bench.pipeline import bench_settings, start_stages
 from bench.replay import ReplayMeasured, run_replay
 from bench.report import REPO, emit, figure, progress
 from bench.servers import nats_pid, postgres_pid, start_nats, start_postgres
+from redub.runtime.dev_stack import DevStack
 
 PIPELINE_THROUGHPUT_TARGET = 0.15
 # The bare bus workers pull this many messages at a time (they have no stage runner).
@@ -40,7 +42,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument(
         "--only",
-        choices=("pipeline", "mixed_work", "replay", "line_fitting", "mixer"),
+        choices=("pipeline", "mixed_work", "replay", "gateway_reads", "line_fitting", "mixer"),
         help="run one benchmark",
     )
     p.add_argument("--jobs", type=int, default=300, help="jobs in the throughput burst")
@@ -279,6 +281,46 @@ def emit_mixer(m: MixerMeasured) -> None:
     )
 
 
+def gateway_reads_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
+    """A gateway process on fresh servers: job reads next to health checks."""
+    progress("gateway_reads: starting NATS, PostgreSQL and the gateway")
+    nats = start_nats(root, cleanup)
+    postgres = start_postgres(root, cleanup, fast=args.pg_fast)
+    settings = bench_settings(root, nats, postgres, files_dir(args, cleanup))
+    stack = DevStack(settings, services=("gateway",), extra_env={"REDUB_LOG_LEVEL": "WARNING"})
+    cleanup.callback(stack.stop)
+    stack.start(timeout=90)
+    cfg = ReadConfig()
+    jobs = asyncio.run(seed_jobs(settings, postgres.url, cfg.jobs))
+    assert settings.jwt_secret
+    reads, health = asyncio.run(measure_reads(settings.gateway_url, settings.jwt_secret, jobs, cfg))
+    share = reads.requests_per_s / health.requests_per_s
+    emit(
+        figure(
+            "gateway_reads",
+            "throughput",
+            reads.requests_per_s,
+            "req/s",
+            health.requests_per_s,
+            target=">= 0.5",
+            met=share >= 0.5,
+        )
+    )
+    emit(figure("gateway_reads", "latency_p50", reads.p50_ms, "ms", health.p50_ms))
+    emit(
+        figure(
+            "gateway_reads",
+            "latency_p99",
+            reads.p99_ms,
+            "ms",
+            health.p99_ms,
+            target="< 25",
+            met=reads.p99_ms < 25,
+        )
+    )
+    emit(figure("healthz_baseline", "throughput", health.requests_per_s, "req/s"))
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds through every cleanup callback
 
@@ -303,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "replay"):
             with ExitStack() as servers:
                 replay_bench(args, root, servers)
+        if args.only in (None, "gateway_reads"):
+            with ExitStack() as servers:
+                gateway_reads_bench(args, root / "gateway_reads", servers)
         if args.only in (None, "line_fitting"):
             # Fitting ~150 lines of a 10-minute programme (python -m bench.line_fitting for more).
             line_fitting.main([])

@@ -197,3 +197,33 @@ def start_stack(
         return make_stack(nats_url, database_url, stream_prefix, **env)
 
     return start
+
+
+@pytest.fixture(scope="module")
+def gateway_stack(
+    pg_admin_url: str,
+    _template_database: str,
+    nats_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DevStack]:
+    """A gateway process on its own database, shared by a module's tests (the fuzz run)."""
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    ident = sql.Identifier(name)
+    template = sql.Identifier(_template_database)
+    _admin(pg_admin_url, sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(ident, template))
+    prefix = "g" + uuid.uuid4().hex[:8]
+    settings = Settings(
+        nats_url=nats_url,
+        database_url=with_database(pg_admin_url, name),
+        state_dir=tmp_path_factory.mktemp("gateway"),
+        stream_name=prefix.upper(),
+        subject_prefix=prefix,
+        gateway_port=0,
+    )
+    stack = DevStack(settings, services=("gateway",))
+    try:
+        stack.start(timeout=90)
+        yield stack
+    finally:
+        stack.stop()
+        _admin(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))

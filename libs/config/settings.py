@@ -28,8 +28,9 @@ class Settings(BaseSettings):
     app_db_password: str | None = None
     state_dir: Path = Path(".redub")
     storage_dir: Path | None = None
-    # HMAC key of the local blob store's signed URLs.
-    blob_url_secret: str = "redub-dev-blob-secret-change-me"
+    # HMAC key of the local blob store's signed URLs (`redub dev` generates one per state
+    # folder; outside development a published or missing one stops the gateway from starting).
+    blob_url_secret: str | None = None
     # Work in progress (rendered audio before it is stored); the system's temp folder when
     # unset. Beside the embedded blob store, storing a finished file is a rename.
     scratch_dir: Path | None = None
@@ -66,12 +67,36 @@ class Settings(BaseSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
     gateway_url: str = "http://127.0.0.1:8080"
-    jwt_secret: str = Field(
-        default="redub-dev-secret-change-me-32-bytes!",
-        validation_alias=AliasChoices("REDUB_JWT_SECRET", "SUPABASE_JWT_SECRET"),
+    # "development" accepts published secrets (never deploy it); anything else is production.
+    environment: str = "production"
+    # Supabase Auth signs with the project's HS256 secret, or (newer projects) with
+    # asymmetric keys published at `<project>/auth/v1/.well-known/jwks.json`; set either or both.
+    # `redub dev` generates a secret per state folder.
+    jwt_secret: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDUB_JWT_SECRET", "SUPABASE_JWT_SECRET")
     )
+    jwt_jwks_url: str | None = None
     jwt_audience: str = "authenticated"
+    # Required `iss` claim when set (e.g. https://<project>.supabase.co/auth/v1).
+    jwt_issuer: str | None = None
+    # Clock skew allowed on `exp`/`nbf`.
+    jwt_leeway_s: float = 30.0
+    # A declared upload (sent to its signed URL); a direct multipart one; any other body.
     max_upload_bytes: int = 500 * 1024 * 1024
+    max_direct_upload_bytes: int = 100 * 1024 * 1024
+    max_json_bytes: int = 1024 * 1024
+    # Longest programme accepted (decoded length), and how long an upload URL stays valid.
+    max_programme_s: float = 3 * 3600.0
+    upload_url_ttl_s: int = 3600
+    # Per caller: jobs running at once, and programme minutes submitted in any 24 hours.
+    max_running_jobs: int = 5
+    max_minutes_per_day: float = 600.0
+    # Live progress (Server-Sent Events): how often the log is read, and a comment line this
+    # often so proxies keep an idle stream open.
+    sse_poll_s: float = 0.5
+    sse_keepalive_s: float = 15.0
+    # Lifetime of the single-use download links `GET /v1/jobs/{id}/download` hands out.
+    download_link_ttl_s: int = 900
     supported_languages: list[str] = ["de", "en", "es", "fr", "it", "nl", "pt"]
 
     # Janitor.
@@ -89,7 +114,15 @@ class Settings(BaseSettings):
 
     # Observability.
     log_level: str = "INFO"
+    # /metrics, /healthz and /readyz of a stage service (0: none); the gateway serves them on
+    # its own port. Gauges read from JetStream and PostgreSQL refresh this often.
     metrics_port: int = 0
+    metrics_refresh_s: float = 5.0
+
+    @property
+    def development(self) -> bool:
+        """Whether published development secrets are acceptable."""
+        return self.environment == "development"
 
     @property
     def blob_root(self) -> Path:

@@ -85,6 +85,21 @@ class Artifact(BaseModel):
     blob: BlobRef
 
 
+class JobOptions(BaseModel):
+    """What the client chose for a job beyond its stems and languages."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A vendor's premium voices (ElevenLabs) where configured; otherwise the default voices.
+    premium_voice: bool = False
+    # Integrated loudness of the mix (EBU R128 / ITU-R BS.1770).
+    loudness_target_lufs: float = Field(default=-23.0, ge=-36.0, le=-10.0)
+    captions: bool = True
+    # Term -> how it must read in every target language (the term itself keeps it as is).
+    glossary: dict[str, str] = {}
+    # Speaker label -> the provider's voice id, overriding the automatic casting.
+    voice_map: dict[str, str] = {}
+
+
 class JobBrief(BaseModel):
     """What later stages need of the submission (fixed at submission, so it travels forward
     in each stage's event and no stage reads the job's view)."""
@@ -93,6 +108,7 @@ class JobBrief(BaseModel):
     job_id: UUID
     source_language: str
     background: Stem
+    options: JobOptions = JobOptions()
     # The original voice stem, for matching each dubbed line's level to the line it replaces
     # (absent in briefs written before it was carried).
     voice: Stem | None = None
@@ -100,6 +116,8 @@ class JobBrief(BaseModel):
 
 
 class JobSubmitted(Payload):
+    # Version 2: the client's options (version 1 had none: the defaults).
+    version: ClassVar[int] = 2
     type: ClassVar[str] = "job.submitted"
     user_id: UUID | None
     source_language: str
@@ -107,6 +125,7 @@ class JobSubmitted(Payload):
     voice: Stem
     background: Stem
     retention_hours: float = Field(gt=0)
+    options: JobOptions = JobOptions()
 
 
 class TranscriptReady(Payload):
@@ -185,6 +204,13 @@ class JobFailed(Payload):
     reason: str
 
 
+class JobCancelled(Payload):
+    """The client stopped the job: work not yet started is skipped; finished languages stay."""
+
+    type: ClassVar[str] = "job.cancelled"
+    requested_by: UUID | None = None
+
+
 class DeletionRequested(Payload):
     type: ClassVar[str] = "deletion.requested"
     version: ClassVar[int] = 2
@@ -214,6 +240,7 @@ CATALOGUE: dict[str, type[Payload]] = {
         StageFailed,
         LanguageFailed,
         JobFailed,
+        JobCancelled,
         DeletionRequested,
         ArtifactsPurged,
     )

@@ -18,6 +18,8 @@ class Precheck:
 
     committed: frozenset[UUID]
     handled: frozenset[HandledKey]
+    # Those of the committed events whose job was cancelled since: their work is not started.
+    cancelled: frozenset[UUID] = frozenset()
 
 
 class LogBatch(Protocol):

@@ -14,8 +14,10 @@ from libs.events.catalogue import (
     ArtifactsPurged,
     DeletionRequested,
     DubReady,
+    JobCancelled,
     JobCompleted,
     JobFailed,
+    JobOptions,
     JobSubmitted,
     LanguageFailed,
     SpeechReady,
@@ -23,13 +25,14 @@ from libs.events.catalogue import (
     Stem,
     TranscriptReady,
     TranslationReady,
+    Usage,
 )
 from libs.events.envelope import RecordedEvent
 
-JobStatus = Literal["submitted", "transcribed", "completed", "failed"]
-TaskStatus = Literal["pending", "translated", "synthesized", "dubbed", "failed"]
-TERMINAL_JOB: frozenset[str] = frozenset({"completed", "failed"})
-TERMINAL_TASK: frozenset[str] = frozenset({"dubbed", "failed"})
+JobStatus = Literal["submitted", "transcribed", "completed", "failed", "cancelled"]
+TaskStatus = Literal["pending", "translated", "synthesized", "dubbed", "failed", "cancelled"]
+TERMINAL_JOB: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+TERMINAL_TASK: frozenset[str] = frozenset({"dubbed", "failed", "cancelled"})
 
 
 class Failure(BaseModel):
@@ -68,6 +71,14 @@ class ArtifactView(BaseModel):
     purged_at: datetime | None = None
 
 
+class UsageLine(BaseModel):
+    """Provider work one step of the job did (what billing counts)."""
+
+    step: Literal["transcription", "translation", "speech"]
+    language: str | None = None
+    usage: Usage
+
+
 class JobView(BaseModel):
     """Everything the gateway shows about a job."""
 
@@ -84,6 +95,7 @@ class JobView(BaseModel):
     transcribed_at: datetime | None = None
     completed_at: datetime | None = None
     failed_at: datetime | None = None
+    cancelled_at: datetime | None = None
     deletion_requested_at: datetime | None = None
     deletion_requests: int = 0
     purged_at: datetime | None = None
@@ -91,6 +103,8 @@ class JobView(BaseModel):
     failures: list[Failure] = []
     tasks: dict[str, TaskView]
     artifacts: list[ArtifactView] = []
+    options: JobOptions = JobOptions()
+    usage: list[UsageLine] = []
     version: int
     position: int
 
@@ -120,6 +134,7 @@ def evolve(view: JobView | None, event: RecordedEvent) -> JobView:
             voice=p.voice,
             background=p.background,
             retention_hours=p.retention_hours,
+            options=p.options,
             created_at=at,
             updated_at=at,
             tasks={lang: TaskView(language=lang) for lang in p.target_languages},
@@ -127,12 +142,17 @@ def evolve(view: JobView | None, event: RecordedEvent) -> JobView:
             position=event.position,
         )
     if isinstance(p, TranscriptReady):
-        view.status = "transcribed"
+        view.status = "transcribed" if view.status == "submitted" else view.status
         view.transcribed_at = at
+        view.usage.extend(UsageLine(step="transcription", usage=u) for u in p.usage)
     elif isinstance(p, TranslationReady):
         _advance(view, p.language, "translated").translated_at = at
+        view.usage.extend(
+            UsageLine(step="translation", language=p.language, usage=u) for u in p.usage
+        )
     elif isinstance(p, SpeechReady):
         _advance(view, p.language, "synthesized").synthesized_at = at
+        view.usage.extend(UsageLine(step="speech", language=p.language, usage=u) for u in p.usage)
     elif isinstance(p, DubReady):
         _advance(view, p.language, "dubbed").mixed_at = at
         view.artifacts.extend(
@@ -164,6 +184,12 @@ def evolve(view: JobView | None, event: RecordedEvent) -> JobView:
         view.status = "failed"
         view.failed_at = at
         view.failure = Failure(stage=p.stage, reason=p.reason, at=at)
+    elif isinstance(p, JobCancelled):
+        view.status = "cancelled"
+        view.cancelled_at = at
+        for task in view.tasks.values():
+            if task.status not in TERMINAL_TASK:
+                task.status = "cancelled"
     elif isinstance(p, DeletionRequested):
         view.deletion_requested_at = at
         view.deletion_requests += 1
@@ -181,6 +207,7 @@ def _advance(view: JobView, language: str, status: TaskStatus) -> TaskView:
     task = view.tasks.get(language)
     if task is None:
         raise StreamError(f"job {view.job_id} has no target language {language!r}")
+    # A language that failed stays failed; one cancelled mid-step that finishes anyway is done.
     if task.status != "failed":
         task.status = status
     return task

@@ -62,8 +62,11 @@ class MemoryLog:
 
     async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         wanted = set(event_ids)
+        cancelled_jobs = {e.job_id for e in self.records if e.type == "job.cancelled"}
+        found = [e for e in self.records if e.event_id in wanted]
         return Precheck(
-            committed=frozenset(e.event_id for e in self.records if e.event_id in wanted),
+            committed=frozenset(e.event_id for e in found),
+            cancelled=frozenset(e.event_id for e in found if e.job_id in cancelled_jobs),
             handled=frozenset(k for k in keys if k in self.handled_at),
         )
 

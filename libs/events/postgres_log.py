@@ -82,9 +82,10 @@ class PostgresLog:
 
     async def precheck(self, event_ids: Sequence[UUID], keys: Sequence[HandledKey]) -> Precheck:
         rows = await self.pool.fetch(
-            "SELECT NULL AS consumer, event_id::text AS key FROM job_events"
-            " WHERE event_id = ANY($1::uuid[])"
-            " UNION ALL SELECT consumer, key FROM handled WHERE (consumer, key) IN"
+            "SELECT NULL AS consumer, e.event_id::text AS key, EXISTS (SELECT 1 FROM job_events c"
+            " WHERE c.job_id = e.job_id AND c.type = 'job.cancelled') AS cancelled"
+            " FROM job_events e WHERE e.event_id = ANY($1::uuid[])"
+            " UNION ALL SELECT consumer, key, false FROM handled WHERE (consumer, key) IN"
             " (SELECT * FROM unnest($2::text[], $3::text[]))",
             list(event_ids),
             [k.consumer for k in keys],
@@ -92,6 +93,7 @@ class PostgresLog:
         )
         return Precheck(
             committed=frozenset(UUID(r["key"]) for r in rows if r["consumer"] is None),
+            cancelled=frozenset(UUID(r["key"]) for r in rows if r["cancelled"]),
             handled=frozenset(
                 HandledKey(r["consumer"], r["key"]) for r in rows if r["consumer"] is not None
             ),

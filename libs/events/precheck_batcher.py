@@ -18,7 +18,8 @@ class Prechecking(Protocol):
 
 
 _Request = tuple[UUID, Sequence[HandledKey]]
-_Answer = tuple[bool, set[HandledKey]]
+# (in the log, its job cancelled, the keys handled already)
+_Answer = tuple[bool, bool, set[HandledKey]]
 
 
 class PrecheckBatcher:
@@ -29,11 +30,15 @@ class PrecheckBatcher:
         self._reads: Coalescer[_Request, _Answer] = Coalescer(self._read, max_batch)
 
     async def check(self, event_id: UUID, keys: Sequence[HandledKey]) -> _Answer:
-        """Whether the event is in the log, and which of `keys` were handled."""
+        """Whether the event is in the log, whether its job was cancelled, and which of `keys`
+        were handled."""
         return await self._reads.submit((event_id, keys))
 
     async def _read(self, requests: list[_Request]) -> list[_Answer | BaseException]:
         ids = list({event_id for event_id, _ in requests})
         keys = list({k for _, ks in requests for k in ks})
         found = await self.source.precheck(ids, keys)
-        return [(event_id in found.committed, set(ks) & found.handled) for event_id, ks in requests]
+        return [
+            (event_id in found.committed, event_id in found.cancelled, set(ks) & found.handled)
+            for event_id, ks in requests
+        ]

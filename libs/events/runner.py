@@ -30,8 +30,10 @@ from libs.events.store import EventStore
 from libs.events.work import WorkItem
 from libs.observability.metrics import (
     APPEND_ERRORS,
+    EVENTS_CONSUMED,
     EVENTS_HANDLED,
     HANDLE_SECONDS,
+    HANDLER_ERRORS,
     IN_FLIGHT,
     REDELIVERIES,
 )
@@ -77,6 +79,9 @@ class StageRunner(Generic[P]):
         self._handled_ok = EVENTS_HANDLED.labels(name, "ok")
         self._handled_failed = EVENTS_HANDLED.labels(name, "failed")
         self._in_flight = IN_FLIGHT.labels(name)
+        self._handler_errors = HANDLER_ERRORS.labels(name)
+        # True while the durable consumer is bound (what /readyz reports).
+        self.bound = False
 
     @property
     def busy(self) -> int:
@@ -88,6 +93,7 @@ class StageRunner(Generic[P]):
         sub = await self.bus.subscribe(self.spec)
         exhausted = await self.bus.exhausted(self.spec)
         c = self.config
+        self.bound = True
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self._consume(sub))
@@ -97,6 +103,7 @@ class StageRunner(Generic[P]):
                     run_relay(self.store, self.bus, self.stop, c.relay_interval_s, c.relay_grace_s)
                 )
         finally:
+            self.bound = False
             for s in (sub, exhausted):
                 with contextlib.suppress(Exception):
                     await s.close()
@@ -151,8 +158,13 @@ class StageRunner(Generic[P]):
     async def handle_delivery(self, d: Delivery) -> None:
         """Work on every unhandled item of one message, then ack it (or nak it for a retry)."""
         event = d.event
+        EVENTS_CONSUMED.labels(self.stage.name, event.type).inc()
         with structlog.contextvars.bound_contextvars(
-            stage=self.stage.name, job_id=str(event.job_id), event_id=str(event.event_id)
+            stage=self.stage.name,
+            job_id=str(event.job_id),
+            event_id=str(event.event_id),
+            event_type=event.type,
+            attempt=d.attempt,
         ):
             try:
                 await self._handle_delivery(d)
@@ -192,10 +204,15 @@ class StageRunner(Generic[P]):
         keys = [HandledKey(self.stage.name, f"{event.event_id}:{item}") for item in items]
         # Is the event in the log (a message that is not, is not ours), and which items were
         # handled already (a redelivery must not redo paid work)?
-        known, done = await self._hold.call(lambda: self._prechecks.check(event.event_id, keys))
+        known, cancelled, done = await self._hold.call(
+            lambda: self._prechecks.check(event.event_id, keys)
+        )
         if not known:
             await self._poison(d, "not_in_log", "no committed event has this id")
             return None
+        if cancelled and self.stage.skips_cancelled_jobs:
+            log.info("job cancelled: work skipped", items=len(items))
+            return payload, []
         return payload, [(i, k) for i, k in zip(items, keys, strict=True) if k not in done]
 
     async def _item(self, d: Delivery, payload: P, item: str, key: HandledKey) -> bool:
@@ -204,7 +221,9 @@ class StageRunner(Generic[P]):
         work = WorkItem(d.event, item, d.attempt, f"{self._token_prefix}{next(self._tokens):08x}")
         failure: str | None = None
         started = time.perf_counter()
-        with structlog.contextvars.bound_contextvars(item=item, attempt=d.attempt):
+        with structlog.contextvars.bound_contextvars(
+            item=item, language=_language(self.stage, payload, item)
+        ):
             try:
                 async with asyncio.timeout(c.handler_timeout_s) as deadline:
                     payloads = list(await self.stage.handle(payload, work))
@@ -217,7 +236,12 @@ class StageRunner(Generic[P]):
                     else _reason(exc)
                 )
                 if d.attempt < c.max_deliver:
-                    log.warning("handler failed; will retry", error=failure)
+                    self._handler_errors.inc()
+                    log.warning(
+                        "handler failed; will retry",
+                        error=failure,
+                        duration_s=round(time.perf_counter() - started, 3),
+                    )
                     await self._discard(work)
                     return False
             finally:
@@ -225,7 +249,14 @@ class StageRunner(Generic[P]):
             if failure is not None:
                 await self._discard(work)
                 payloads = [self._failure(payload, item, failure, d.attempt)]
-            return await self._commit_output(d, payload, work, key, payloads, failure)
+            settled = await self._commit_output(d, payload, work, key, payloads, failure)
+            log.info(
+                "item handled" if failure is None else "item failed",
+                duration_s=round(time.perf_counter() - started, 3),
+                settled=settled,
+                **({} if failure is None else {"error": failure}),
+            )
+            return settled
 
     async def _commit_output(
         self,
@@ -372,6 +403,14 @@ class _CommitTries:
 
     # A try failed with the server unreachable: it may have committed nonetheless.
     uncertain: bool = False
+
+
+def _language(stage: Stage[P], payload: P, item: str) -> str | None:
+    """The item's language for the logs; a stage that cannot tell is not an error here."""
+    try:
+        return stage.language_of(payload, item)
+    except Exception:
+        return None
 
 
 def _reason(exc: BaseException) -> str:

@@ -22,6 +22,9 @@ class Stage(ABC, Generic[P]):
     consumes: type[P]
     # Limits that fit this stage's work; `REDUB_<STAGE>_*` variables override them.
     runner_defaults: ClassVar[RunnerConfig] = RunnerConfig()
+    # Work for a cancelled job is not started (its message is acked); a stage that must act
+    # on cancelled jobs too (the janitor purging them) says False.
+    skips_cancelled_jobs: ClassVar[bool] = True
 
     def work_items(self, payload: P) -> Sequence[str]:
         """Independent pieces of work in one event (e.g. its languages); each is retried,

@@ -35,6 +35,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("transcript.ready", 2): _usage_lines,
     ("translation.ready", 2): _usage_lines,
     ("speech.ready", 2): _usage_lines,
+    ("job.submitted", 1): lambda payload: {**payload, "options": {}},
     # Version 2 only added artifact kinds.
     ("dub.ready", 1): dict,
     # Version 1 requests did not list the job's objects; the janitor purges its prefix.

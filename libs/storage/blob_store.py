@@ -28,6 +28,10 @@ class BlobStore(ABC):
     fails or is cancelled halfway.
     """
 
+    # Whether `open_local` is free (the store is a folder here): the gateway then serves the
+    # file itself rather than redirecting to the store's signed URL.
+    serves_local_files: bool = False
+
     @abstractmethod
     async def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         """Store a local file under `key`, streaming it (read as it is sent, never whole)."""

@@ -66,9 +66,12 @@ _INLINE = _Work()
 
 class LocalBlobStore(BlobStore):
     """Objects are files under `root`; keys are relative paths; URLs are signed with
-    `secret` and point under `base_url` (see `libs.storage.signed_urls.verify`)."""
+    `secret` and point under `base_url` (see `libs.storage.signed_urls.verify`); with no secret
+    the store works but signs nothing."""
 
-    def __init__(self, root: Path, *, secret: bytes, base_url: str) -> None:
+    serves_local_files = True
+
+    def __init__(self, root: Path, *, secret: bytes | None, base_url: str) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.secret = secret
@@ -133,6 +136,8 @@ class LocalBlobStore(BlobStore):
     async def signed_url(self, key: str, expires_in_s: int, method: HttpMethod = "GET") -> str:
         if expires_in_s <= 0:
             raise ValueError(f"expires_in_s must be positive, not {expires_in_s}")
+        if not self.secret:
+            raise RuntimeError("this blob store has no URL-signing secret (REDUB_BLOB_URL_SECRET)")
         expires_at = int(time.time()) + expires_in_s
         return sign(self.base_url, self.secret, check_key(key), method, expires_at)
 

@@ -12,6 +12,7 @@ import httpx
 from libs.auth.tokens import mint_token
 from libs.config.settings import Settings
 from redub.cli.demo_media import make_demo_stems
+from redub.runtime.dev_secrets import dev_secrets
 from redub.runtime.dev_stack import DevStack
 
 DEMO_USER = uuid5(NAMESPACE_URL, "https://redub.invalid/demo-user")
@@ -26,7 +27,10 @@ async def run_demo(settings: Settings, out: Path, languages: list[str], voice: P
         await asyncio.to_thread(stack.start)
     try:
         base = stack.settings.gateway_url if stack else settings.gateway_url
-        return await _dub(base, settings.jwt_secret, out, languages, voice)
+        secret = (stack.settings if stack else settings).jwt_secret
+        # A `redub dev` running on this state folder signs with the folder's secret.
+        secret = secret or dev_secrets(settings.state_dir).jwt
+        return await _dub(base, secret, out, languages, voice)
     finally:
         if stack:
             await asyncio.to_thread(stack.stop)
@@ -82,7 +86,7 @@ async def _dub(base: str, secret: str, out: Path, languages: list[str], voice: P
 
 async def _upload(client: httpx.AsyncClient, path: Path) -> str:
     with path.open("rb") as f:
-        r = await client.post("/v1/uploads", files={"file": (path.name, f, "audio/wav")})
+        r = await client.post("/v1/uploads/file", files={"file": (path.name, f, "audio/wav")})
     r.raise_for_status()
     return str(r.json()["upload_id"])
 

@@ -8,6 +8,9 @@ from uuid import UUID
 
 from libs.config.settings import Settings, get_settings
 from libs.observability.logging import configure_logging
+from redub.cli.client_commands import add_client_commands, run_client_command
+
+CLIENT_COMMANDS = {"submit", "jobs", "show", "cancel", "delete"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     janitor.add_argument("--dry-run", action="store_true", help="only list what is due")
     token = sub.add_parser("token", help="mint a development JWT")
     token.add_argument("--user", type=UUID, default=None)
+    add_client_commands(sub)
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_level, service=getattr(args, "service", args.command))
@@ -45,6 +49,8 @@ def _services() -> tuple[str, ...]:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command in CLIENT_COMMANDS:
+        return await run_client_command(args, settings)
     match args.command:
         case "migrate":
             from libs.schema.app_role import ensure_app_login
@@ -76,8 +82,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             from uuid import uuid4
 
             from libs.auth.tokens import mint_token
+            from redub.runtime.dev_secrets import dev_secrets
 
-            print(mint_token(args.user or uuid4(), settings.jwt_secret))
+            secret = settings.jwt_secret or dev_secrets(settings.state_dir).jwt
+            print(mint_token(args.user or uuid4(), secret))
     return 0
 
 

@@ -45,6 +45,6 @@ def local_blob_store(settings: Settings) -> LocalBlobStore:
     """The embedded blob store the settings describe."""
     return LocalBlobStore(
         settings.blob_root,
-        secret=settings.blob_url_secret.encode(),
+        secret=settings.blob_url_secret.encode() if settings.blob_url_secret else None,
         base_url=settings.blob_base_url,
     )

@@ -17,6 +17,7 @@ from libs.schema.migrate import migrate
 from libs.servers.nats import EmbeddedNats
 from libs.servers.ports import free_port
 from libs.servers.postgres import EmbeddedPostgres
+from redub.runtime.dev_secrets import dev_secrets
 
 SERVICES = ("gateway", "transcriber", "translator", "synthesizer", "mixer", "janitor")
 
@@ -43,6 +44,7 @@ class DevStack:
     def start_servers(self) -> None:
         """Use configured NATS/Postgres URLs, or start embedded ones under the state folder;
         migrate as the owner and make the services' login role."""
+        self.fill_secrets()
         if not self.settings.nats_url:
             self.nats = EmbeddedNats(self.state_dir / "nats")
             self.nats.start()
@@ -59,6 +61,12 @@ class DevStack:
             owner, s.app_db_user or DEV_APP_USER, s.app_db_password or DEV_APP_PASSWORD
         )
 
+    def fill_secrets(self) -> None:
+        """Secrets not set are this state folder's own (generated once)."""
+        generated = dev_secrets(self.state_dir)
+        self.settings.jwt_secret = self.settings.jwt_secret or generated.jwt
+        self.settings.blob_url_secret = self.settings.blob_url_secret or generated.blob_urls
+
     def env(self) -> dict[str, str]:
         """The environment every service process gets."""
         s = self.settings
@@ -71,13 +79,17 @@ class DevStack:
                 "REDUB_STORAGE_DIR": str(s.blob_root.resolve()),
                 "REDUB_SCRATCH_DIR": str((s.scratch_dir or self.state_dir / "scratch").resolve()),
                 "REDUB_GATEWAY_PORT": str(s.gateway_port),
+                # Signed URLs (uploads, blob fetches) point at this gateway.
+                "REDUB_GATEWAY_URL": s.gateway_url,
                 "REDUB_STREAM_NAME": s.stream_name,
                 "REDUB_SUBJECT_PREFIX": s.subject_prefix,
+                "REDUB_JWT_SECRET": s.jwt_secret or "",
+                "REDUB_BLOB_URL_SECRET": s.blob_url_secret or "",
             }
         )
         env.update(self.extra_env)
         # Services never get the owner's URL, whatever the parent's environment holds.
-        for name in ("REDUB_OWNER_DATABASE_URL", "DATABASE_URL"):
+        for name in ("REDUB_OWNER_DATABASE_URL", "DATABASE_URL", "SUPABASE_JWT_SECRET"):
             env.pop(name, None)
         return env
 
@@ -98,7 +110,7 @@ class DevStack:
         self.procs[name] = proc
         return proc
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 90.0) -> None:
         """Servers, then every service; returns once the gateway answers."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if "gateway" in self.services and not self.settings.gateway_port:

@@ -6,12 +6,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from prometheus_client import start_http_server
 
 from libs.config.runner_overrides import runner_config
 from libs.config.settings import Settings
+from libs.events.consumer_lag import watch_consumer_lag
+from libs.events.pipeline_gauges import watch_pipeline_gauges
+from libs.events.readiness import consumer_check, nats_check, postgres_check
 from libs.events.runner import StageRunner
 from libs.events.stage import Stage
+from libs.observability.health_server import serve_health
 from libs.storage.scratch import use_scratch_root
 from redub.runtime.connections import Connections, connect
 from redub.runtime.heap import settle_heap
@@ -26,12 +29,6 @@ async def serve_stage(
     extras: tuple[Extra, ...] = (),
 ) -> None:
     """Serve until SIGTERM/SIGINT, then finish the batch in hand, drain and exit."""
-    if settings.metrics_port:
-        try:
-            start_http_server(settings.metrics_port)
-        except OSError as exc:
-            # Metrics are for watching the work, not a reason to refuse it.
-            log.error("metrics port unavailable", port=settings.metrics_port, error=repr(exc))
     use_scratch_root(settings.scratch_dir)
     conns = await connect(settings)
     stage = build(settings, conns)
@@ -52,10 +49,37 @@ async def serve_stage(
         max_deliver=config.max_deliver,
         handler_timeout_s=config.handler_timeout_s,
     )
+    # /healthz keeps answering while the stage drains; the watchers end with it. Without a
+    # metrics port nobody reads the gauges, so they are not refreshed either.
+    done = asyncio.Event()
+    bus = conns.bus
+    watchers = []
+    if settings.metrics_port:
+        consumers = [
+            (bus.stream, stage.name),
+            (f"{bus.stream}_ADVISORIES", f"{stage.name}_exhausted"),
+        ]
+        checks = {
+            "nats": nats_check(bus),
+            "postgres": postgres_check(conns.store.pool),
+            "consumer": consumer_check(bus, stage.name, runner),
+        }
+        watchers = [
+            serve_health(settings.metrics_port, checks, done),
+            watch_consumer_lag(bus.js, consumers, done, settings.metrics_refresh_s),
+            watch_pipeline_gauges(conns.store.pool, done, settings.metrics_refresh_s),
+        ]
+
+    async def work() -> None:
+        try:
+            await asyncio.gather(
+                runner.run(), *(extra(settings, conns, runner.stop) for extra in extras)
+            )
+        finally:
+            done.set()
+
     try:
-        await asyncio.gather(
-            runner.run(), *(extra(settings, conns, runner.stop) for extra in extras)
-        )
+        await asyncio.gather(work(), *watchers)
     finally:
         await conns.close()
         log.info("stage stopped", stage=stage.name)

@@ -3,19 +3,53 @@
 import asyncio
 
 import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
+from libs.auth.secret_policy import secret_problem
 from libs.config.settings import Settings
+from libs.events.pipeline_gauges import watch_pipeline_gauges
+from libs.events.readiness import nats_check, postgres_check
 from libs.events.relay import run_relay
+from libs.observability.health_server import Check, readiness
+from libs.observability.request_log import RequestLog
+from libs.storage.scratch import use_scratch_root
 from redub.runtime.connections import connect
 from redub.runtime.heap import settle_heap
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 
 
+class UnsafeSecrets(SystemExit):
+    """The gateway will not start signing or checking anything with these secrets."""
+
+
+def check_secrets(settings: Settings) -> None:
+    """Refuse to start with no way to check tokens, or with a secret anyone can read."""
+    dev = settings.development
+    problems = [secret_problem("REDUB_BLOB_URL_SECRET", settings.blob_url_secret, development=dev)]
+    if settings.jwt_secret or not settings.jwt_jwks_url:
+        problems.append(secret_problem("REDUB_JWT_SECRET", settings.jwt_secret, development=dev))
+    found = [p for p in problems if p]
+    if found:
+        raise UnsafeSecrets(
+            "redub gateway: refusing to start: "
+            + "; ".join(found)
+            + " (`redub dev` generates private ones; REDUB_ENVIRONMENT=development accepts"
+            " published ones)"
+        )
+
+
 async def serve_gateway(settings: Settings) -> None:
     """Serve HTTP until SIGTERM/SIGINT (uvicorn handles both), then close connections."""
+    check_secrets(settings)
+    use_scratch_root(settings.scratch_dir)
     conns = await connect(settings)
     app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
+    add_readiness(
+        app, {"nats": nats_check(conns.bus), "postgres": postgres_check(conns.store.pool)}
+    )
+    app.add_middleware(RequestLog)
     config = uvicorn.Config(
         app,
         host=settings.gateway_host,
@@ -31,9 +65,21 @@ async def serve_gateway(settings: Settings) -> None:
             conns.store.outbox, conns.bus, stop, settings.relay_interval_s, settings.relay_grace_s
         )
     )
+    gauges = asyncio.create_task(
+        watch_pipeline_gauges(conns.store.pool, stop, settings.metrics_refresh_s)
+    )
     try:
         await server.serve()
     finally:
         stop.set()
-        await relay
+        await asyncio.gather(relay, gauges)
         await conns.close()
+
+
+def add_readiness(app: FastAPI, checks: dict[str, Check]) -> None:
+    """`/readyz`: 200 when NATS and PostgreSQL answer, else 503 naming what does not."""
+
+    async def readyz() -> JSONResponse:
+        return await readiness(checks)
+
+    app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)

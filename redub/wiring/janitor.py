@@ -8,6 +8,7 @@ import structlog
 from libs.config.settings import Settings
 from libs.events.envelope import utcnow
 from libs.events.relay import publish_committed
+from libs.observability.metrics import JANITOR_LAST_SWEEP
 from redub.runtime.connections import Connections
 from services.janitor.handled_horizon import forget_old_handled
 from services.janitor.handler import Janitor
@@ -35,6 +36,7 @@ async def sweep_forever(settings: Settings, conns: Connections, stop: asyncio.Ev
             forgotten = await forget_old_handled(store.log, utcnow(), horizon)
             if forgotten:
                 log.info("handled keys forgotten", keys=forgotten)
+            JANITOR_LAST_SWEEP.set_to_current_time()
         except Exception as exc:
             log.warning("retention sweep failed", error=repr(exc))
         try:

@@ -1,37 +1,33 @@
 """The gateway: REST under /v1 for uploads, jobs and their artifacts."""
 
-import asyncio
-import tempfile
-from contextlib import AsyncExitStack
-from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID
 
-from fastapi import Depends, FastAPI, Header, Request, UploadFile
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.auth.tokens import Principal
-from libs.events.commit import Commit, ConcurrencyError, HandledKey
-from libs.events.envelope import NewEvent
+from libs.config.settings import Settings
 from libs.events.job_view import JobView
-from libs.media.errors import MediaError
-from libs.media.probe import probe_duration
-from libs.storage.keys import upload_key
-from services.gateway.auth import current_principal
+from services.gateway.auth import BearerAuth, current_principal, token_verifier
+from services.gateway.body_limit import BodyLimit
 from services.gateway.context import GatewayContext
+from services.gateway.download_routes import router as download_router
+from services.gateway.download_routes import serve_artifact
 from services.gateway.errors import (
     ApiError,
     api_error_handler,
+    http_error_handler,
     unexpected_error_handler,
     validation_error_handler,
 )
-from services.gateway.job_out import job_out
-from services.gateway.schemas import JobOut, JobRequest, UploadOut
-from services.gateway.submission import build_submission, same_submission
-from services.gateway.uploads import get_upload, insert_upload
+from services.gateway.job_routes import errors, own_job, router
+from services.gateway.upload_routes import router as upload_router
+from services.gateway.user_session import user_session
 
 User = Annotated[Principal, Depends(current_principal)]
 
@@ -42,118 +38,26 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
+    app.include_router(router)
+    app.include_router(download_router)
+    app.include_router(upload_router)
+    app.add_middleware(BearerAuth, verifier=token_verifier(ctx.settings))
+    # Outermost: a body over its route's ceiling is refused before anything reads it.
+    app.add_middleware(BodyLimit, limit_for=body_limits(ctx.settings))
 
-    @app.post("/v1/uploads", status_code=201, response_model=UploadOut)
-    async def upload_stem(file: UploadFile, user: User) -> UploadOut:
-        """Receive one stem (voice or background); it is probed before it is kept."""
-        upload_id = uuid4()
-        with tempfile.TemporaryDirectory(prefix="redub-upload-") as tmp:
-            path = Path(tmp) / "stem"
-            size = await asyncio.to_thread(_spool, file, path, ctx.settings.max_upload_bytes)
-            if size == 0:
-                raise ApiError(422, "empty_upload", "The uploaded file is empty.")
-            try:
-                duration = await probe_duration(path)
-            except MediaError as exc:
-                raise ApiError(
-                    422,
-                    "unreadable_media",
-                    f"{file.filename or 'The file'} is not audio ffmpeg can read: {exc}",
-                ) from exc
-            content_type = file.content_type or "application/octet-stream"
-            ref = await ctx.blobs.move_file(upload_key(user.user_id, upload_id), path, content_type)
-        try:
-            await insert_upload(
-                ctx.store.pool, upload_id, user.user_id, ref, file.filename, duration
-            )
-        except BaseException:
-            # No row points at the blob: do not leave it behind.
-            await ctx.blobs.delete(ref.key)
-            raise
-        return UploadOut(
-            upload_id=upload_id,
-            size=ref.size,
-            sha256=ref.sha256,
-            content_type=ref.content_type,
-            duration_s=duration,
-        )
-
-    @app.post(
-        "/v1/jobs",
-        status_code=202,
-        response_model=JobOut,
-        responses={200: {"model": JobOut, "description": "An earlier request's job, sent again"}},
+    @app.get(
+        "/v1/jobs/{job_id}/artifacts/{language}/{kind}",
+        response_class=Response,
+        responses={200: {"content": {"application/octet-stream": {}}}, **errors(404, 410)},
     )
-    async def submit_job(
-        body: JobRequest,
-        user: User,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> JSONResponse:
-        """Start dubbing two uploaded stems into the target languages."""
-        voice = await get_upload(ctx.store.pool, body.voice_upload_id, user.user_id)
-        background = await get_upload(ctx.store.pool, body.background_upload_id, user.user_id)
-        payload = build_submission(body, voice, background, user.user_id, ctx.settings)
-        # A retried request with the same Idempotency-Key maps to the same job.
-        job_id = uuid5(user.user_id, idempotency_key) if idempotency_key else uuid4()
-        event = NewEvent(
-            job_id=job_id, payload=payload, correlation_id=job_id, user_id=user.user_id
-        )
-        handled = (
-            HandledKey("gateway", f"{user.user_id}:{idempotency_key}") if idempotency_key else None
-        )
-        try:
-            # Concurrent submissions share a transaction and a publish (group commit).
-            recorded = await ctx.committer.commit(
-                Commit(job_id, [event], expected_version=0, handled=handled)
-            )
-        except ConcurrencyError:
-            recorded = None
-        if recorded is None:
-            existing = await ctx.store.load_view(job_id)
-            assert existing is not None
-            if not same_submission(existing, payload):
-                raise ApiError(
-                    422,
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used for a different job request; use a new key.",
-                )
-            return JSONResponse(job_out(existing).model_dump(mode="json"), status_code=200)
-        view = await ctx.store.load_view(job_id)
-        assert view is not None
-        return JSONResponse(
-            job_out(view).model_dump(mode="json"),
-            status_code=202,
-            headers={"Location": f"/v1/jobs/{job_id}"},
-        )
-
-    @app.get("/v1/jobs/{job_id}", response_model=JobOut)
-    async def get_job(job_id: UUID, user: User) -> JobOut:
-        """A job's progress: per-language stage timestamps and its artifacts."""
-        return job_out(await _own_job(ctx, job_id, user))
-
-    @app.get("/v1/jobs/{job_id}/artifacts/{language}/{kind}")
     async def download_artifact(job_id: UUID, language: str, kind: str, user: User) -> Response:
-        """One artifact's content (signed single-use URLs replace this in the next issue)."""
+        """One artifact's content, for a signed-in caller (links: `/download`)."""
         view = await _own_job(ctx, job_id, user)
         for a in view.artifacts:
             if a.language == language and a.kind == kind:
-                if a.purged_at is not None:
-                    raise ApiError(
-                        410,
-                        "artifact_purged",
-                        "This artifact was deleted "
-                        "(retention or a delete request) and cannot be downloaded.",
-                    )
-                # The local copy must outlive this function: the response streams it after.
-                local = AsyncExitStack()
-                path = await local.enter_async_context(ctx.blobs.open_local(a.key))
-                return FileResponse(
-                    path,
-                    media_type=a.content_type,
-                    filename=f"{job_id}-{language}-{a.key.rsplit('/', 1)[-1]}",
-                    background=BackgroundTask(local.aclose),
-                )
+                return await serve_artifact(ctx, job_id, a)
         raise ApiError(
             404,
             "artifact_not_found",
@@ -172,20 +76,18 @@ def create_app(ctx: GatewayContext) -> FastAPI:
 
 
 async def _own_job(ctx: GatewayContext, job_id: UUID, user: Principal) -> JobView:
-    view = await ctx.store.load_view(job_id)
-    # Someone else's job is "not found", not "forbidden": ids are not a way to probe.
-    if view is None or view.user_id != user.user_id:
-        raise ApiError(404, "job_not_found", f"No job {job_id} exists for this account.")
-    return view
+    async with user_session(ctx.store.pool, user) as db:
+        return await own_job(db, job_id)
 
 
-def _spool(file: UploadFile, dest: Path, limit: int) -> int:
-    size = 0
-    with dest.open("wb") as out:
-        while chunk := file.file.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                raise ApiError(413, "upload_too_large", f"Uploads are limited to {limit} bytes.")
-            out.write(chunk)
-    file.file.seek(0)
-    return size
+def body_limits(settings: Settings) -> Callable[[str], int]:
+    """Each path's body ceiling: stems where stems go, a small JSON document elsewhere."""
+
+    def limit_for(path: str) -> int:
+        if path.startswith("/v1/blobs/"):
+            return int(settings.max_upload_bytes)
+        if path == "/v1/uploads/file":
+            return int(settings.max_direct_upload_bytes)
+        return int(settings.max_json_bytes)
+
+    return limit_for

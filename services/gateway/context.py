@@ -1,23 +1,19 @@
 """What the gateway's handlers share."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from libs.config.settings import Settings
 from libs.events.bus import Bus
-from libs.events.group_commit import GroupCommitter
 from libs.events.postgres_store import PostgresEventStore
 from libs.storage.blob_store import BlobStore
 
 
 @dataclass(slots=True)
 class GatewayContext:
-    """Settings, open connections, and the group committer submissions go through."""
+    """Settings and open connections (each request's database work runs as its caller:
+    `user_session`)."""
 
     settings: Settings
     store: PostgresEventStore
     bus: Bus
     blobs: BlobStore
-    committer: GroupCommitter = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.committer = GroupCommitter(self.store, self.bus)

@@ -4,6 +4,7 @@ import structlog
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
 
@@ -11,11 +12,14 @@ log = structlog.get_logger()
 class ApiError(Exception):
     """Raised by handlers; rendered as `{"error": {"code", "message"}}`."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def error_body(code: str, message: str, details: object = None) -> dict[str, object]:
@@ -29,8 +33,29 @@ def error_body(code: str, message: str, details: object = None) -> dict[str, obj
 async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Render an `ApiError`."""
     assert isinstance(exc, ApiError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = dict(exc.headers)
+    if exc.status == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="redub"')
     return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+
+
+_HTTP_CODES = {
+    400: ("malformed_request", "The request body could not be parsed; check its format."),
+    404: ("not_found", "There is nothing at this path; see /v1/docs for the API's routes."),
+    405: ("method_not_allowed", "This path does not take that method; see /v1/docs."),
+    413: ("too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "This route does not take that content type."),
+}
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The framework's own errors (unknown route, wrong method, unparsable body) in our shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    code, message = _HTTP_CODES.get(
+        exc.status_code, ("http_error", "The request could not be served as sent.")
+    )
+    headers = dict(exc.headers or {})
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -41,7 +66,9 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     ]
     first = fields[0] if fields else {"field": "", "problem": "invalid"}
     message = f"{first['field'] or 'request'}: {first['problem']}"
-    return JSONResponse(error_body("invalid_request", message, fields), status_code=422)
+    # A body that is not JSON at all is its own mistake (the fields cannot be told apart).
+    code = "invalid_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else None
+    return JSONResponse(error_body(code or "invalid_request", message, fields), status_code=422)
 
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -9,13 +9,21 @@ from datetime import timedelta
 from uuid import UUID
 
 from libs.events.catalogue import Stem
-from libs.events.job_view import ArtifactView, Failure, JobView, TaskView
-from services.gateway.schemas import ArtifactOut, FailureOut, JobOut, StemOut, TaskOut
+from libs.events.job_view import ArtifactView, Failure, JobView, TaskView, UsageLine
+from services.gateway.schemas import (
+    ArtifactOut,
+    FailureOut,
+    JobOptionsIn,
+    JobOut,
+    StemOut,
+    TaskOut,
+    UsageOut,
+)
 
 
 def job_out(view: JobView) -> JobOut:
     """What `GET /v1/jobs/{job_id}` and `POST /v1/jobs` answer for a job's view."""
-    finished = view.completed_at or view.failed_at
+    finished = view.completed_at or view.failed_at or view.cancelled_at
     return JobOut(
         job_id=view.job_id,
         status=view.status,
@@ -29,12 +37,29 @@ def job_out(view: JobView) -> JobOut:
         transcribed_at=view.transcribed_at,
         completed_at=view.completed_at,
         failed_at=view.failed_at,
+        cancelled_at=view.cancelled_at,
         expires_at=finished + timedelta(hours=view.retention_hours) if finished else None,
         purged_at=view.purged_at,
         failure=_failure(view.failure) if view.failure else None,
         failures=[_failure(f) for f in view.failures],
         tasks={lang: _task(t) for lang, t in view.tasks.items()},
         artifacts=[_artifact(view.job_id, a) for a in view.artifacts],
+        options=JobOptionsIn.model_validate(view.options.model_dump()),
+        usage=[_usage(u) for u in view.usage],
+    )
+
+
+def _usage(line: UsageLine) -> UsageOut:
+    u = line.usage
+    return UsageOut(
+        stage=line.step,
+        language=line.language,
+        vendor=u.vendor,
+        model=u.model,
+        unit=u.unit,
+        quantity=float(u.quantity),
+        amount=str(u.amount),
+        currency=u.currency,
     )
 
 

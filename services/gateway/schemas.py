@@ -1,10 +1,41 @@
 """Request and response bodies of the REST API."""
 
+import unicodedata
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+
+def _printable(text: str) -> str:
+    # NUL and other control or unassigned characters have no business in a name or a term
+    # (PostgreSQL's jsonb refuses NUL outright): refused here, as the client's mistake.
+    if any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co", "Cn"} for c in text):
+        raise ValueError("must not contain control or invisible characters")
+    return text
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_printable)]
+LanguageCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=12),
+    Field(description="An ISO 639 language code, e.g. `es` or `pt-BR`."),
+]
+
+
+class ErrorBody(BaseModel):
+    """What went wrong: a code to branch on and a sentence a person can act on."""
+
+    code: str
+    message: str
+    details: object | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error the API sends has this shape."""
+
+    error: ErrorBody
 
 
 class UploadOut(BaseModel):
@@ -17,22 +48,46 @@ class UploadOut(BaseModel):
     duration_s: float
 
 
+class JobOptionsIn(BaseModel):
+    """What the client may choose for a job."""
+
+    model_config = ConfigDict(extra="forbid")
+    premium_voice: bool = Field(
+        False, description="Use the premium voice provider (ElevenLabs) where configured."
+    )
+    loudness_target_lufs: float = Field(
+        -23.0, ge=-36.0, le=-10.0, description="Integrated loudness of the mix (EBU R128)."
+    )
+    captions: bool = Field(True, description="Publish SRT and WebVTT captions.")
+    glossary: dict[Text, Text] = Field(
+        default_factory=dict,
+        max_length=500,
+        description="Term -> how it must read in every target language (itself to keep it).",
+    )
+    voice_map: dict[Text, Text] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Speaker label -> voice id, overriding the automatic casting.",
+    )
+
+
 class JobRequest(BaseModel):
     """`POST /v1/jobs`."""
 
     model_config = ConfigDict(extra="forbid")
     voice_upload_id: UUID
     background_upload_id: UUID
-    target_languages: list[str] = Field(min_length=1, max_length=10)
-    source_language: str = "en"
+    target_languages: list[LanguageCode] = Field(min_length=1, max_length=10)
+    source_language: LanguageCode = "en"
+    options: JobOptionsIn = Field(default_factory=JobOptionsIn)
 
 
 # Job responses: the public shape of a job, mapped from the read model by
 # `services.gateway.job_out.job_out`. They name no read-model type, so the stored view can
 # change (fields added, renamed, split) without changing what clients see.
 
-JobStatusOut = Literal["submitted", "transcribed", "completed", "failed"]
-TaskStatusOut = Literal["pending", "translated", "synthesized", "dubbed", "failed"]
+JobStatusOut = Literal["submitted", "transcribed", "completed", "failed", "cancelled"]
+TaskStatusOut = Literal["pending", "translated", "synthesized", "dubbed", "failed", "cancelled"]
 
 
 class StemOut(BaseModel):
@@ -100,6 +155,7 @@ class JobOut(BaseModel):
     transcribed_at: datetime | None = None
     completed_at: datetime | None = None
     failed_at: datetime | None = None
+    cancelled_at: datetime | None = None
     expires_at: datetime | None = Field(
         None,
         description="When the artifacts become due for deletion "
@@ -110,3 +166,41 @@ class JobOut(BaseModel):
     failures: list[FailureOut] = []
     tasks: dict[str, TaskOut]
     artifacts: list[ArtifactOut] = []
+    options: JobOptionsIn
+    usage: list["UsageOut"] = Field(
+        default_factory=list, description="Provider work done so far, priced from the list."
+    )
+
+
+class UsageOut(BaseModel):
+    """One priced line of provider work (what billing exports)."""
+
+    stage: str
+    language: str | None
+    vendor: str
+    model: str | None
+    unit: str
+    quantity: float
+    amount: str = Field(description="Decimal amount, as a string to keep every digit.")
+    currency: str
+
+
+class JobPage(BaseModel):
+    """A page of the caller's jobs, newest first."""
+
+    jobs: list[JobOut]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class JobEventOut(BaseModel):
+    """One step of a job's progress (`GET /v1/jobs/{job_id}/events`)."""
+
+    seq: int = Field(description="Position in the job's stream; the SSE `id`.")
+    type: str
+    occurred_at: datetime
+    language: str | None = None
+    stage: str | None = None
+    reason: str | None = None
+    status: JobStatusOut = Field(description="The job's status after this event.")

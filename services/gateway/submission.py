@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from libs.config.settings import Settings
-from libs.events.catalogue import JobSubmitted, Stem
+from libs.events.catalogue import JobOptions, JobSubmitted, Stem
 from libs.events.job_view import JobView
 from services.gateway.errors import ApiError
 from services.gateway.schemas import JobRequest
@@ -59,6 +59,7 @@ def build_submission(
             upload_id=background.upload_id, blob=background.blob, duration_s=background.duration_s
         ),
         retention_hours=settings.retention_hours,
+        options=JobOptions.model_validate(body.options.model_dump()),
     )
 
 
@@ -69,4 +70,5 @@ def same_submission(view: JobView, payload: JobSubmitted) -> bool:
         and view.background.upload_id == payload.background.upload_id
         and view.target_languages == payload.target_languages
         and view.source_language == payload.source_language
+        and view.options == payload.options
     )

@@ -20,6 +20,8 @@ class Janitor(Stage[DeletionRequested]):
     runner_defaults = RunnerConfig(
         concurrency=4, ack_wait_s=30.0, max_deliver=10, backoff_base_s=5.0, handler_timeout_s=600.0
     )
+    # A cancelled job's blobs are purged like any other's.
+    skips_cancelled_jobs = False
 
     def __init__(self, blobs: BlobStore) -> None:
         self.blobs = blobs

@@ -9,6 +9,7 @@ from libs.events.envelope import NewEvent, RecordedEvent
 from libs.events.job_log import JobLog
 from libs.events.job_read_model import JobReadModel
 from libs.events.job_view import JobView
+from libs.events.retention import purgeable
 
 SWEEP_CONSUMER = "janitor-sweep"
 
@@ -47,12 +48,3 @@ async def sweep(
     ]
     results = await jobs.append(commits)
     return SweepResult(due, [e for r in results for e in r or ()])
-
-
-def purgeable(view: JobView) -> dict[str, int]:
-    """What a deletion request lists: the job's stems and its artifacts not yet purged."""
-    # The stems went with a purge already done (`purged_at`); they are not reported twice.
-    stems = (
-        {} if view.purged_at else {s.blob.key: s.blob.size for s in (view.voice, view.background)}
-    )
-    return stems | {a.key: a.size for a in view.artifacts if a.purged_at is None}

@@ -3,7 +3,7 @@ the timeline, manifest -> `dub.ready`."""
 
 from collections.abc import Awaitable, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from libs.documents.speech_index import SpeechIndex
@@ -65,12 +65,17 @@ class Mixer(Stage[SpeechReady]):
                 )
                 mixed = await self.engine.mix(
                     inputs.background, inputs.voice, inputs.clips, outputs, folder / "lines",
-                    self.options,
+                    self._options(job),
                 )  # fmt: skip
                 artifacts = await self._publish(
                     job, ready.language, ready.provider, inputs, mixed, outputs, out
                 )
         return [DubReady(language=ready.language, artifacts=artifacts)]
+
+    def _options(self, job: JobBrief) -> MixOptions:
+        """The configured render, at the loudness the job asked for."""
+        target = replace(self.options.target, integrated_lufs=job.options.loudness_target_lufs)
+        return replace(self.options, target=target)
 
     async def discard(self, work: WorkItem) -> None:
         await AttemptBlobs(self.blobs, self.name, work).discard()
@@ -117,7 +122,7 @@ class Mixer(Stage[SpeechReady]):
             Artifact(kind="srt", blob=await b.put_bytes(key("captions.srt"), srt, "application/x-subrip")),
             Artifact(kind="vtt", blob=await b.put_bytes(key("captions.vtt"), vtt, "text/vtt")),
         ]  # fmt: skip
-        target = self.options.target
+        target = self._options(job).target
         # The words (source transcript and captions, translation) and the timeline picture.
         artifacts += await publish_companions(
             b, key, job, lang, inputs.translation, mixed, target_lufs=target.integrated_lufs

@@ -39,7 +39,7 @@ def client(base_url: str, secret: str, user: UUID = USER) -> httpx.Client:
 def upload(c: httpx.Client, path: Path) -> str:
     """Upload a stem; returns its upload id."""
     with path.open("rb") as f:
-        r = c.post("/v1/uploads", files={"file": (path.name, f, "audio/wav")})
+        r = c.post("/v1/uploads/file", files={"file": (path.name, f, "audio/wav")})
     assert r.status_code == 201, r.text
     return str(r.json()["upload_id"])
 

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from libs.events.catalogue import ArtifactsPurged, DeletionRequested, StageFailed
+from libs.events.catalogue import ArtifactsPurged, DeletionRequested, JobCancelled, StageFailed
 from libs.events.commit import Commit, ConcurrencyError, HandledKey
 from libs.events.envelope import NewEvent, RecordedEvent, utcnow
 from libs.events.job_view import StreamError, evolve
@@ -118,6 +118,19 @@ class StoreContract:
         await store.append([step(commit.job_id, transcript(), "transcriber", "e9:")])
         key, other = HandledKey("transcriber", "e9:"), HandledKey("translator", "e9:")
         assert (await store.precheck([], [key, other])).handled == {key}
+
+    async def test_events_of_a_cancelled_job_are_named_as_such(self, store: EventStore) -> None:
+        cancelled, running = new_job(), new_job()
+        [first] = await store.append([cancelled])
+        [other] = await store.append([running])
+        assert first is not None and other is not None
+        ids = [first[0].event_id, other[0].event_id]
+        assert (await store.precheck(ids, [])).cancelled == set()
+        await store.append([step(cancelled.job_id, JobCancelled())])
+        assert (await store.precheck(ids, [])).cancelled == {first[0].event_id}
+        view = await store.load_view(cancelled.job_id)
+        assert view is not None and view.status == "cancelled"
+        assert {t.status for t in view.tasks.values()} == {"cancelled"}
 
     async def test_same_causing_event_appends_once(self, store: EventStore) -> None:
         commit = new_job()

@@ -113,7 +113,7 @@ async def test_rebuild_restores_views_exactly(
     names = {
         r[0] for r in await owner.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'jobs'")
     }
-    assert names == {"jobs_pkey", "jobs_user_idx", "jobs_purge_due_idx"}
+    assert names == {"jobs_pkey", "jobs_user_idx", "jobs_purge_due_idx", "jobs_active_idx"}
     options = await owner.fetchval("SELECT reloptions FROM pg_class WHERE oid = 'jobs'::regclass")
     assert options == ["toast_tuple_target=8160"], "storage parameters survive the swap"
     result = await rebuild_views(owner)

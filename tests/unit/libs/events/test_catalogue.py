@@ -6,14 +6,14 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import ValidationError
 
-from libs.events.catalogue import CATALOGUE, BlobRef, Payload
+from libs.events.catalogue import CATALOGUE, BlobRef, JobOptions, Payload
 from libs.events.upcasting import UPCASTERS, NewerSchemaVersion, UnknownEventType, decode_payload
 from libs.events.wire import decode, encode, subject_for
 from tests.support.builders import dub, recorded, submitted
 
 
 def test_every_type_is_registered_once_with_a_version() -> None:
-    assert len(CATALOGUE) == 11
+    assert len(CATALOGUE) == 12
     assert {"job.submitted", "dub.ready", "artifacts.purged", "stage.failed"} <= set(CATALOGUE)
     assert all(cls.version >= 1 for cls in CATALOGUE.values())
 
@@ -110,3 +110,10 @@ def test_version_two_usage_becomes_one_priced_line() -> None:
         "USD",
     )
     assert decode_payload("translation.ready", 2, {**old, "usage": None}).usage == []
+
+
+def test_version_one_submissions_read_with_the_default_options() -> None:
+    old = submitted().model_dump(mode="json")
+    del old["options"]
+    payload = decode_payload("job.submitted", 1, old)
+    assert payload.options == JobOptions()

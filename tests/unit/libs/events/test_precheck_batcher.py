@@ -38,8 +38,8 @@ async def test_concurrent_checks_share_reads_and_get_their_own_answers() -> None
     batcher = PrecheckBatcher(source)
     keys = [[HandledKey("translator", f"{i}:fr")] for i in ids]
     answers = await asyncio.gather(*(batcher.check(i, k) for i, k in zip(ids, keys, strict=True)))
-    assert [known for known, _ in answers] == [True] * 5 + [False] * 5
-    assert answers[0][1] == {done} and all(not h for _, h in answers[1:])
+    assert [known for known, _, _ in answers] == [True] * 5 + [False] * 5
+    assert answers[0][2] == {done} and all(not h for _, _, h in answers[1:])
     assert len(source.reads) <= 2 and sum(source.reads) == 10, "one read for many checks"
 
 
@@ -53,7 +53,7 @@ async def test_a_failed_read_fails_each_waiting_caller_and_the_next_read_works()
     )
     assert all(isinstance(r, ConnectionRefusedError) for r in results)
     source.fail = None
-    assert await batcher.check(event, []) == (True, set())
+    assert await batcher.check(event, []) == (True, False, set())
 
 
 async def test_a_caller_that_gives_up_does_not_cancel_the_others() -> None:
@@ -65,4 +65,4 @@ async def test_a_caller_that_gives_up_does_not_cancel_the_others() -> None:
     quitter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await quitter
-    assert await stayer == (True, set())
+    assert await stayer == (True, False, set())

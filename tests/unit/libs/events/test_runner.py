@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from uuid import uuid4
 
-from libs.events.catalogue import Payload, TranscriptReady, TranslationReady
+from libs.events.catalogue import JobCancelled, Payload, TranscriptReady, TranslationReady
 from libs.events.commit import Commit, HandledKey
 from libs.events.envelope import RecordedEvent
 from libs.events.memory_bus import MemoryBus
@@ -313,3 +313,17 @@ async def test_hung_handler_times_out_and_ends_in_a_failure_event() -> None:
     assert stage.calls == ["fr"] * FAST.max_deliver
     [f] = [e for e in await store.read_stream(job.job_id) if e.type == "stage.failed"]
     assert "did not finish within 0.05 s" in f.payload.model_dump()["reason"]
+
+
+async def test_work_for_a_cancelled_job_is_not_started_and_its_message_is_acked() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus)
+    await store.append([step(job.job_id, JobCancelled())])
+    stage = Translate()
+    runner = StageRunner(stage, store, bus, FAST)
+    sub = await bus.subscribe(runner.spec)
+    [delivery] = await sub.fetch(1, 0.1)
+    await runner.handle_delivery(delivery)
+    assert stage.calls == []
+    assert bus.unsettled(runner.spec.name) == 0
+    assert "translation.ready" not in types(await store.read_stream(job.job_id))

@@ -7,10 +7,10 @@ from libs.events.catalogue import ArtifactsPurged, DeletionRequested
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent, RecordedEvent
 from libs.events.memory_store import MemoryEventStore
+from libs.events.retention import purgeable
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import attempt_prefix, job_prefix
 from services.janitor.handler import Janitor
-from services.janitor.sweep import purgeable
 from tests.support.builders import USER, recorded, step
 from tests.support.stages import Chain, all_keys, attempt, blob_store, chain
 

@@ -7,7 +7,7 @@ import pytest
 
 from libs.documents.speech_index import SpeechIndex
 from libs.documents.transcript import Transcript
-from libs.events.catalogue import DubReady, JobSubmitted, SpeechReady, StageFailed
+from libs.events.catalogue import DubReady, JobOptions, JobSubmitted, SpeechReady, StageFailed
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent, RecordedEvent
 from libs.events.memory_bus import MemoryBus
@@ -157,6 +157,21 @@ async def test_a_brief_without_the_voice_stem_fails_permanently_with_a_clear_rea
         await mixer(blobs).handle(older, attempt(recorded(older, job_id=done.job_id)))
     assert "submit the job again" in str(caught.value)
     assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
+
+
+async def test_the_jobs_own_loudness_target_is_the_mixs(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    assert done.speech.brief is not None
+    brief = done.speech.brief.model_copy(update={"options": JobOptions(loudness_target_lufs=-16.0)})
+    ready = done.speech.model_copy(update={"brief": brief})
+
+    out = only(
+        await mixer(blobs).handle(ready, attempt(recorded(ready, job_id=done.job_id))), DubReady
+    )
+
+    [manifest] = [a for a in out.artifacts if a.kind == "manifest"]
+    assert json.loads(await stored(blobs, manifest.blob))["loudness"]["target_lufs"] == -16.0
 
 
 async def test_a_missing_background_fails_at_once(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The gateway's job responses and OpenAPI document use the public models, not the view."""
+"""The gateway's job responses and OpenAPI document use the public models, not the view
+(on real PostgreSQL: each request reads as its caller, under row-level security)."""
 
 import json
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ from libs.config.settings import Settings
 from libs.events import catalogue, job_view
 from libs.events.catalogue import Artifact, ArtifactKind, DubReady, JobCompleted
 from libs.events.memory_bus import MemoryBus
-from libs.events.memory_store import MemoryEventStore
+from libs.events.postgres_store import PostgresEventStore
 from libs.storage.keys import language_key
 from redub.runtime.connections import local_blob_store
 from services.gateway.app import create_app
@@ -33,15 +34,17 @@ READ_MODEL_NAMES = {
 
 
 @pytest.fixture
-def store() -> MemoryEventStore:
-    return MemoryEventStore()
+async def store(database_url: str) -> AsyncIterator[PostgresEventStore]:
+    store = await PostgresEventStore.connect(database_url, max_size=2)
+    yield store
+    await store.close()
 
 
 @pytest.fixture
-def app(store: MemoryEventStore, tmp_path: Path) -> FastAPI:
-    settings = Settings(state_dir=tmp_path)
+def app(store: PostgresEventStore, tmp_path: Path) -> FastAPI:
+    settings = Settings(state_dir=tmp_path, jwt_secret="s" * 40)
     blobs = local_blob_store(settings)
-    return create_app(GatewayContext(settings, store, MemoryBus(), blobs))  # type: ignore[arg-type]
+    return create_app(GatewayContext(settings, store, MemoryBus(), blobs))
 
 
 @pytest.fixture
@@ -97,7 +100,7 @@ def test_job_schemas_do_not_reference_the_read_model(app: FastAPI) -> None:
 
 
 async def test_get_job_answers_the_public_shape_without_blob_keys(
-    api: httpx.AsyncClient, store: MemoryEventStore
+    api: httpx.AsyncClient, store: PostgresEventStore
 ) -> None:
     job = new_job(["fr"])
     await store.append([job])
@@ -129,7 +132,7 @@ async def test_get_job_answers_the_public_shape_without_blob_keys(
 
 
 async def test_the_words_and_timeline_artifacts_are_listed_and_download_with_their_types(
-    api: httpx.AsyncClient, app: FastAPI, store: MemoryEventStore
+    api: httpx.AsyncClient, app: FastAPI, store: PostgresEventStore
 ) -> None:
     job = new_job(["fr"])
     await store.append([job])
@@ -163,7 +166,7 @@ async def test_the_words_and_timeline_artifacts_are_listed_and_download_with_the
 
 
 async def test_someone_elses_job_is_still_not_found_with_the_same_error_shape(
-    api: httpx.AsyncClient, app: FastAPI, store: MemoryEventStore
+    api: httpx.AsyncClient, app: FastAPI, store: PostgresEventStore
 ) -> None:
     job = new_job(["fr"])
     await store.append([job])

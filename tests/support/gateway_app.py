@@ -1,0 +1,63 @@
+"""The gateway app in-process over real PostgreSQL and NATS, with a client for a seeded user."""
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from libs.auth.tokens import mint_token
+from libs.config.settings import Settings
+from libs.events.postgres_store import PostgresEventStore
+from redub.runtime.connections import connect
+from services.gateway.app import create_app
+from services.gateway.context import GatewayContext
+from tests.support.builders import USER
+
+
+@dataclass
+class Gateway:
+    """A client signed in as `USER`, the store behind the app, and tokens for anyone."""
+
+    client: httpx.AsyncClient
+    store: PostgresEventStore
+    settings: Settings
+
+    def token(self, user: UUID = USER, **claims: Any) -> str:
+        assert self.settings.jwt_secret
+        return mint_token(user, self.settings.jwt_secret, **claims)
+
+    def as_user(self, user: UUID) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user)}"}
+
+
+@asynccontextmanager
+async def gateway(
+    database_url: str, nats_url: str, stream_prefix: str, tmp_path: Path, **overrides: Any
+) -> AsyncIterator[Gateway]:
+    settings = Settings(
+        database_url=database_url,
+        nats_url=nats_url,
+        state_dir=tmp_path,
+        stream_name=stream_prefix.upper(),
+        subject_prefix=stream_prefix,
+        jwt_secret=secrets.token_urlsafe(40),
+        blob_url_secret=secrets.token_urlsafe(40),
+        **overrides,
+    )
+    conns = await connect(settings, pool_size=4)
+    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
+    assert settings.jwt_secret
+    token = mint_token(USER, settings.jwt_secret)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://gw",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
+        yield Gateway(client, conns.store, settings)
+    await conns.bus.js.delete_stream(conns.bus.stream)
+    await conns.close()
