@@ -101,6 +101,17 @@ class Settings(BaseSettings):
     # Price overrides: JSON {"version": ..., "prices": [...]} over the vendors' list prices.
     price_table_file: Path | None = None
 
+    # Mixer (media-mix): the mix's loudness target (EBU R128 integrated, LUFS) and true-peak
+    # ceiling (dBTP), ducking of the background under dubbed lines, and the time-compression
+    # cap when fitting lines to their slots. Per-job loudness targets override the first.
+    mix_loudness_lufs: float = Field(default=-23.0, gt=-70.0, lt=0.0)
+    mix_true_peak_dbtp: float = Field(default=-1.0, le=0.0)
+    mix_ducking: bool = True
+    mix_ducking_db: float = Field(default=6.0, ge=0.0, le=30.0)
+    mix_ducking_attack_s: float = Field(default=0.15, ge=0.0)
+    mix_ducking_release_s: float = Field(default=0.4, ge=0.0)
+    mix_stretch_cap: float = Field(default=1.25, ge=1.0, le=1.5)
+
     # Gateway.
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080

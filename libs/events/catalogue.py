@@ -119,11 +119,12 @@ class JobOptions(BaseModel):
         description="A vendor's premium voices (ElevenLabs) where configured; otherwise the "
         "default voices.",
     )
-    loudness_target_lufs: float = Field(
-        default=-23.0,
+    loudness_target_lufs: float | None = Field(
+        default=None,
         ge=-36.0,
         le=-10.0,
-        description="Integrated loudness of the mix, LUFS (EBU R128 / ITU-R BS.1770).",
+        description="Integrated loudness of the mix, LUFS (EBU R128 / ITU-R BS.1770); null: "
+        "the operator's default (REDUB_MIX_LOUDNESS_LUFS, -23).",
     )
     captions: bool = Field(default=True, description="Whether captions are published.")
     glossary: dict[str, str] = Field(
@@ -146,6 +147,14 @@ class JobBrief(BaseModel):
     source_language: str = Field(description="Language of the source speech (BCP 47, e.g. `en`).")
     background: Stem = Field(description="The background stem the mix lays the dubbed voice over.")
     options: JobOptions = Field(default=JobOptions(), description="The client's choices.")
+    voice: Stem | None = Field(
+        default=None,
+        description="The original voice stem, for matching each dubbed line's level to the "
+        "line it replaces (null in briefs written before it was carried).",
+    )
+    transcript: BlobRef | None = Field(
+        default=None, description="The source transcript, set by the transcriber."
+    )
 
 
 class JobSubmitted(Payload):

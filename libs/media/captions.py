@@ -1,47 +1,62 @@
-"""Renders transcript segments as SRT or WebVTT captions (pure)."""
+"""Writes caption cues as SRT (the `srt` library) or WebVTT (`webvtt-py`)."""
 
 from collections.abc import Sequence
+from datetime import timedelta
+
+import srt
+import webvtt
 
 from libs.documents.transcript import Segment
+from libs.media.caption_layout import DEFAULT_RULES, CaptionRules, Cue, TimedText, layout_cues
 
 
-def to_srt(segments: Sequence[Segment]) -> str:
-    """SubRip text: numbered cues with `HH:MM:SS,mmm` times; empty segments are skipped."""
-    cues = [
-        f"{number}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n{text}\n"
-        for number, (s, text) in enumerate(_cues(segments, escape=False), start=1)
+def srt_text(cues: Sequence[Cue]) -> str:
+    """SubRip text: numbered cues with `HH:MM:SS,mmm` times."""
+    subtitles = [
+        srt.Subtitle(
+            index=n,
+            start=timedelta(milliseconds=c.start_ms),
+            end=timedelta(milliseconds=c.end_ms),
+            content=c.text,
+        )
+        for n, c in enumerate(cues, start=1)
     ]
-    return "\n".join(cues)
+    return str(srt.compose(subtitles, reindex=False))
 
 
-def to_webvtt(segments: Sequence[Segment]) -> str:
-    """WebVTT text: `WEBVTT` header and cues with `HH:MM:SS.mmm` times."""
-    cues = [
-        f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n{text}\n"
-        for s, text in _cues(segments, escape=True)
+def webvtt_text(cues: Sequence[Cue]) -> str:
+    """WebVTT text: the `WEBVTT` header and cues with `HH:MM:SS.mmm` times."""
+    captions = [
+        webvtt.Caption(
+            start=_vtt_time(c.start_ms), end=_vtt_time(c.end_ms), text=[_escape(x) for x in c.lines]
+        )
+        for c in cues
     ]
-    return "\n".join(["WEBVTT\n", *cues])
+    return str(webvtt.WebVTT(captions=captions).content)
 
 
-def _cues(segments: Sequence[Segment], *, escape: bool) -> list[tuple[Segment, str]]:
-    ordered = sorted(segments, key=lambda s: (s.start, s.index))
-    cues = [(s, _cue_text(s.text, escape=escape)) for s in ordered]
-    return [(s, text) for s, text in cues if text]
+def segment_lines(segments: Sequence[Segment]) -> list[TimedText]:
+    """Each segment's text at its own timing (source captions, or a translation's)."""
+    return [TimedText(s.start, s.end, s.text) for s in segments]
 
 
-def _cue_text(text: str, *, escape: bool) -> str:
-    # A blank line ends a cue in both formats, so blank lines inside the text are dropped.
-    lines = [line.strip() for line in text.strip().splitlines()]
-    joined = "\n".join(line for line in lines if line)
-    if escape:
-        # WebVTT cue text is markup: '&' and '<' must be escaped and '-->' is forbidden.
-        joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return joined
+def to_srt(segments: Sequence[Segment], rules: CaptionRules = DEFAULT_RULES) -> str:
+    """SRT captions of segments at their own timing."""
+    return srt_text(layout_cues(segment_lines(segments), rules))
 
 
-def _timestamp(seconds: float, decimal_mark: str) -> str:
-    total_ms = max(0, round(seconds * 1000))
-    hours, rest = divmod(total_ms, 3_600_000)
+def to_webvtt(segments: Sequence[Segment], rules: CaptionRules = DEFAULT_RULES) -> str:
+    """WebVTT captions of segments at their own timing."""
+    return webvtt_text(layout_cues(segment_lines(segments), rules))
+
+
+def _escape(line: str) -> str:
+    # WebVTT cue text is markup: '&' and '<' must be escaped, and '-->' is forbidden.
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _vtt_time(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal_mark}{millis:03d}"
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"

@@ -1,4 +1,4 @@
-"""Finds out how long an audio file is, via ffprobe."""
+"""Finds out how long an audio file is: its streams via ffprobe, its length by decoding."""
 
 import asyncio
 from pathlib import Path
@@ -6,53 +6,40 @@ from typing import Any
 
 import ffmpeg
 
+from libs.media.decoded_length import decoded_frames
 from libs.media.errors import MediaError
-from libs.media.ffmpeg_run import stderr_tail
-from libs.media.wav import wav_duration
+
+# Lengths are counted at the rate outputs are rendered at, so they convert without rounding.
+COUNT_RATE = 48_000
 
 
 async def probe_duration(path: Path) -> float:
-    """Duration in seconds of the audio in `path`; MediaError if it holds no decodable audio."""
-    # A WAV header is one small read, done on the loop: a worker-thread hop costs more.
-    duration = _header_duration(path)
-    if duration > 0:
-        return duration
+    """Seconds of audio `path` really holds (decoded, not read from a header); MediaError if none."""
+    if not await asyncio.to_thread(path.is_file):
+        raise MediaError(f"media file not found: {path.name}")
     info = await asyncio.to_thread(_probe, path)
-    return audio_duration(info, name=path.name)
-
-
-def _header_duration(path: Path) -> float:
-    # PCM WAV, the common case, tells its length in its header: no ffprobe process needed.
-    if not path.is_file():
-        raise MediaError(f"media file not found: {path}")
+    require_audio_stream(info, name=path.name)  # a clearer reason than a failed decode
     try:
-        return wav_duration(path)
-    except MediaError:
-        return 0.0
+        frames = await decoded_frames(path, COUNT_RATE)
+    except MediaError as exc:
+        # ffmpeg's own words name server paths: the reason for a person is enough.
+        raise MediaError(f"{path.name} could not be decoded as audio") from exc
+    if frames == 0:
+        raise MediaError(f"{path.name} holds no decodable audio")
+    return frames / COUNT_RATE
 
 
 def _probe(path: Path) -> dict[str, Any]:
     try:
         result: dict[str, Any] = ffmpeg.probe(str(path))
     except ffmpeg.Error as exc:
-        raise MediaError(
-            f"{path.name} is not a readable media file: {stderr_tail(exc.stderr or b'')}"
-        ) from exc
+        raise MediaError(f"{path.name} is not a readable media file") from exc
     except FileNotFoundError as exc:
         raise MediaError("cannot probe media: ffprobe is not installed") from exc
     return result
 
 
-def audio_duration(info: dict[str, Any], *, name: str) -> float:
-    """The duration from ffprobe's JSON, requiring an audio stream (pure)."""
-    streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
-    if not streams:
+def require_audio_stream(info: dict[str, Any], *, name: str) -> None:
+    """MediaError unless ffprobe's JSON lists an audio stream (pure)."""
+    if not any(s.get("codec_type") == "audio" for s in info.get("streams", [])):
         raise MediaError(f"{name} contains no audio stream")
-    for raw in (info.get("format", {}).get("duration"), streams[0].get("duration")):
-        try:
-            duration = float(raw)
-        except (TypeError, ValueError):
-            continue
-        if duration > 0:
-            return duration
-    raise MediaError(f"{name} has an audio stream of unknown or zero duration")

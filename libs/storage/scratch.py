@@ -3,6 +3,7 @@
 import contextlib
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,17 @@ def scratch_files(*names: str) -> Iterator[list[Path]]:
         for path in paths:
             with contextlib.suppress(FileNotFoundError):  # moved into the store
                 os.unlink(path)
+
+
+@contextmanager
+def scratch_folder(name: str) -> Iterator[Path]:
+    """A unique folder for work of many files, removed with its content on exit."""
+    folder = _scratch_dir() / f"{next(_tokens)}-{name}"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # A forked child gets its own folder: the counter alone would repeat the parent's names.

@@ -55,8 +55,12 @@ class JobOptionsIn(BaseModel):
     premium_voice: bool = Field(
         False, description="Use the premium voice provider (ElevenLabs) where configured."
     )
-    loudness_target_lufs: float = Field(
-        -23.0, ge=-36.0, le=-10.0, description="Integrated loudness of the mix (EBU R128)."
+    loudness_target_lufs: float | None = Field(
+        None,
+        ge=-36.0,
+        le=-10.0,
+        description="Integrated loudness of the mix, LUFS (EBU R128); the server's default "
+        "(-23) when absent.",
     )
     captions: bool = Field(True, description="Publish SRT and WebVTT captions.")
     glossary: dict[Text, Text] = Field(

@@ -55,6 +55,8 @@ class Transcriber(Stage[JobSubmitted]):
                     source_language=job.source_language,
                     background=job.background,
                     options=job.options,
+                    voice=job.voice,
+                    transcript=ref,
                 ),
             )
         ]

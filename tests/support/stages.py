@@ -27,7 +27,7 @@ from libs.storage.local_store import LocalBlobStore
 from libs.synthesis.instant import InstantTextToSpeech
 from libs.transcription.instant_stt import InstantSpeechToText
 from libs.translation.pseudo import PseudoTranslator
-from services.mixer.engine import InstantMixEngine
+from services.mixer.engine import InstantMixEngine, MixOptions
 from services.mixer.handler import Mixer
 from services.synthesizer.handler import Synthesizer
 from services.transcriber.handler import Transcriber
@@ -117,7 +117,7 @@ def synthesizer(blobs: BlobStore) -> Synthesizer:
 
 
 def mixer(blobs: BlobStore) -> Mixer:
-    return Mixer(InstantMixEngine(), blobs)
+    return Mixer(InstantMixEngine(), blobs, MixOptions())
 
 
 async def run_one(

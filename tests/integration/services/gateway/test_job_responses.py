@@ -14,13 +14,14 @@ from fastapi import FastAPI
 from libs.auth.tokens import mint_token
 from libs.config.settings import Settings
 from libs.events import catalogue, job_view
-from libs.events.catalogue import Artifact, DubReady, JobCompleted
+from libs.events.catalogue import Artifact, ArtifactKind, DubReady, JobCompleted
 from libs.events.memory_bus import MemoryBus
 from libs.events.postgres_store import PostgresEventStore
 from libs.storage.keys import language_key
 from redub.runtime.connections import local_blob_store
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
+from services.mixer.artifact_files import ARTIFACT_FILES
 from tests.support.builders import USER, blob, new_job, speech, step, transcript, translation
 
 # Every model of the read model and of the events it folds: none may name a public schema.
@@ -128,6 +129,40 @@ async def test_get_job_answers_the_public_shape_without_blob_keys(
     for internal in ("version", "position", "user_id", "key", "deletion_requests"):
         assert internal not in body
     assert str(USER) not in r.text
+
+
+async def test_the_words_and_timeline_artifacts_are_listed_and_download_with_their_types(
+    api: httpx.AsyncClient, app: FastAPI, store: PostgresEventStore
+) -> None:
+    job = new_job(["fr"])
+    await store.append([job])
+    blobs = app.state.ctx.blobs
+    kinds: list[ArtifactKind] = [
+        "transcript",
+        "source_srt",
+        "source_vtt",
+        "translation",
+        "timeline_png",
+        "timeline_svg",
+    ]
+    published = []
+    for kind in kinds:
+        spec = ARTIFACT_FILES[kind]
+        key = language_key(job.job_id, "fr", spec.name)
+        ref = await blobs.put_bytes(key, f"{kind} body".encode(), spec.content_type)
+        published.append(Artifact(kind=kind, blob=ref))
+    await store.append([step(job.job_id, DubReady(language="fr", artifacts=published))])
+
+    body = (await api.get(f"/v1/jobs/{job.job_id}")).json()
+    assert [(a["kind"], a["file"]) for a in body["artifacts"]] == [
+        (k, ARTIFACT_FILES[k].name) for k in kinds
+    ]
+    for a in body["artifacts"]:
+        r = await api.get(a["download_url"])
+        assert r.status_code == 200, r.text
+        assert r.content == f"{a['kind']} body".encode()
+        assert r.headers["content-type"].split(";")[0] == ARTIFACT_FILES[a["kind"]].content_type
+        assert ARTIFACT_FILES[a["kind"]].name in r.headers["content-disposition"]
 
 
 async def test_someone_elses_job_is_still_not_found_with_the_same_error_shape(

@@ -1,3 +1,6 @@
+import srt
+import webvtt
+
 from libs.documents.transcript import Segment
 from libs.media.captions import to_srt, to_webvtt
 
@@ -11,7 +14,7 @@ def test_srt_format() -> None:
     assert to_srt(SEGMENTS) == (
         "1\n00:00:01,250 --> 00:00:03,500\nHello there.\n"
         "\n"
-        "2\n01:01:01,000 --> 01:01:03,000\nLine one\nLine two\n"
+        "2\n01:01:01,000 --> 01:01:03,000\nLine one Line two\n\n"
     )
 
 
@@ -21,8 +24,19 @@ def test_webvtt_format() -> None:
         "\n"
         "00:00:01.250 --> 00:00:03.500\nHello there.\n"
         "\n"
-        "01:01:01.000 --> 01:01:03.000\nLine one\nLine two\n"
+        "01:01:01.000 --> 01:01:03.000\nLine one Line two\n"
     )
+
+
+def test_both_parse_back_with_the_same_cues() -> None:
+    long = Segment(index=2, start=4.0, end=9.0, text="word " * 30)
+    parsed = list(srt.parse(to_srt([*SEGMENTS, long])))
+    read = webvtt.from_string(to_webvtt([*SEGMENTS, long])).captions
+    assert [s.content for s in parsed] == [c.text for c in read]
+    assert [round(s.start.total_seconds() * 1000) for s in parsed] == [
+        c.start_time.in_milliseconds() for c in read
+    ]
+    assert len(parsed) == 4
 
 
 def test_webvtt_escapes_markup_and_arrows() -> None:
@@ -37,11 +51,11 @@ def test_cues_sorted_by_start_and_blank_text_skipped() -> None:
         Segment(index=1, start=1.0, end=2.0, text="   "),
         Segment(index=2, start=0.0, end=1.0, text="first"),
     ]
-    srt = to_srt(segments)
-    assert srt.index("first") < srt.index("later")
-    assert srt.startswith("1\n00:00:00,000 --> 00:00:01,000\nfirst\n")
-    assert "2\n00:00:05,000" in srt
-    assert "00:00:01,000 --> 00:00:02,000" not in srt
+    srt_text = to_srt(segments)
+    assert srt_text.index("first") < srt_text.index("later")
+    assert srt_text.startswith("1\n00:00:00,000 --> 00:00:01,000\nfirst\n")
+    assert "2\n00:00:05,000" in srt_text
+    assert "00:00:01,000 --> 00:00:02,000" not in srt_text
 
 
 def test_empty_inputs() -> None:

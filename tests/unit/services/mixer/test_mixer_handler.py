@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from libs.documents.speech_index import SpeechIndex
 from libs.documents.transcript import Transcript
-from libs.events.catalogue import DubReady, JobSubmitted, SpeechReady, StageFailed
+from libs.events.catalogue import DubReady, JobOptions, JobSubmitted, SpeechReady, StageFailed
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent, RecordedEvent
 from libs.events.memory_bus import MemoryBus
@@ -28,7 +29,21 @@ from tests.support.stages import (
 )
 
 FAST = RunnerConfig(max_deliver=3, backoff_base_s=0.01, backoff_max_s=0.02, fetch_timeout_s=0.05)
-KINDS = ["mix", "voice", "srt", "vtt", "manifest"]
+KINDS = [
+    "mix",
+    "mix_aac",
+    "voice",
+    "voice_aac",
+    "srt",
+    "vtt",
+    "transcript",
+    "source_srt",
+    "source_vtt",
+    "translation",
+    "timeline_png",
+    "timeline_svg",
+    "manifest",
+]
 
 
 async def test_publishes_mix_voice_captions_and_manifest_with_the_jobs_facts(
@@ -48,21 +63,36 @@ async def test_publishes_mix_voice_captions_and_manifest_with_the_jobs_facts(
     prefix = prefix_of(stage, work)
     contents = {}
     for a in out.artifacts:
-        assert a.blob.key.startswith(f"{prefix}fr/")
+        if a.kind == "transcript":
+            # The source transcript is published as the transcriber stored it.
+            assert ready.brief is not None and a.blob == ready.brief.transcript
+        else:
+            assert a.blob.key.startswith(f"{prefix}fr/")
         contents[a.kind] = await stored(blobs, a.blob)
+    assert contents["timeline_png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert contents["timeline_svg"].startswith(b"<svg")
     assert contents["mix"][:4] == b"RIFF" and contents["voice"][:4] == b"RIFF"
     translated = Transcript.from_json(await blobs.read_bytes(done.translation.translation.key))
     for kind in ("srt", "vtt"):
-        text = contents[kind].decode()
-        assert all(s.text in text for s in translated.segments), kind
+        # Captions wrap long lines: compare the words, not the line breaks.
+        text = " ".join(contents[kind].decode().split())
+        assert all(" ".join(s.text.split()) in text for s in translated.segments), kind
     assert contents["vtt"].startswith(b"WEBVTT")
 
     manifest = json.loads(contents["manifest"])
+    assert manifest["schema_version"] == 2
     assert manifest["job_id"] == str(done.job_id)
     assert manifest["source_language"] == "en"
     assert manifest["language"] == "fr"
-    assert manifest["duration_s"] == done.submitted.background.duration_s
     assert manifest["mix_engine"] == "instant"
+    assert manifest["loudness"]["target_lufs"] == -23.0
+    assert manifest["loudness"]["target_true_peak_dbtp"] == -1.0
+    index = SpeechIndex.model_validate_json(await blobs.read_bytes(ready.speech.key))
+    lines = manifest["lines"]
+    assert [line["index"] for line in lines] == [c.index for c in index.clips]
+    for line, clip in zip(lines, index.clips, strict=True):
+        assert (line["original_start"], line["original_end"]) == (clip.start, clip.end)
+        assert line["dubbed_start"] >= clip.start and line["stretch_ratio"] >= 1.0
     listed = {m["kind"]: m for m in manifest["artifacts"]}
     assert sorted(listed) == sorted(KINDS[:-1])
     for a in out.artifacts[:-1]:
@@ -80,10 +110,13 @@ async def test_each_attempt_writes_its_own_keys_and_discards_only_its_own(tmp_pa
     first, second = attempt(event, number=1), attempt(event, number=2)
 
     one = only(await stage.handle(ready, first), DubReady)
-    first_objects = {a.blob.key: await stored(blobs, a.blob) for a in one.artifacts}
+    # All but the source transcript, which is the transcriber's blob, published as is.
+    first_objects = {
+        a.blob.key: await stored(blobs, a.blob) for a in one.artifacts if a.kind != "transcript"
+    }
     two = only(await stage.handle(ready, second), DubReady)
 
-    assert not set(first_objects) & {a.blob.key for a in two.artifacts}
+    assert not set(first_objects) & {a.blob.key for a in two.artifacts if a.kind != "transcript"}
     assert {k: await blobs.read_bytes(k) for k in first_objects} == first_objects
 
     before = await all_keys(blobs)
@@ -108,6 +141,37 @@ async def test_a_speech_ready_without_a_brief_fails_permanently_with_a_clear_rea
         await mixer(blobs).handle(version_one, attempt(recorded(version_one, job_id=done.job_id)))
     assert "schema version 2" in str(caught.value)
     assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
+
+
+async def test_a_brief_without_the_voice_stem_fails_permanently_with_a_clear_reason(
+    tmp_path: Path,
+) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    assert done.speech.brief is not None and done.speech.brief.voice is not None
+    older = done.speech.model_copy(
+        update={"brief": done.speech.brief.model_copy(update={"voice": None})}
+    )
+
+    with pytest.raises(PermanentError, match="voice stem") as caught:
+        await mixer(blobs).handle(older, attempt(recorded(older, job_id=done.job_id)))
+    assert "submit the job again" in str(caught.value)
+    assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
+
+
+async def test_the_jobs_own_loudness_target_is_the_mixs(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    assert done.speech.brief is not None
+    brief = done.speech.brief.model_copy(update={"options": JobOptions(loudness_target_lufs=-16.0)})
+    ready = done.speech.model_copy(update={"brief": brief})
+
+    out = only(
+        await mixer(blobs).handle(ready, attempt(recorded(ready, job_id=done.job_id))), DubReady
+    )
+
+    [manifest] = [a for a in out.artifacts if a.kind == "manifest"]
+    assert json.loads(await stored(blobs, manifest.blob))["loudness"]["target_lufs"] == -16.0
 
 
 async def test_a_missing_background_fails_at_once(tmp_path: Path) -> None:

@@ -67,7 +67,11 @@ async def test_transcribes_the_voice_stem_and_carries_the_brief_forward(tmp_path
     assert usage.unit == "audio_seconds"
     assert float(usage.quantity) == pytest.approx(STEM_SECONDS)
     assert ready.brief == JobBrief(
-        job_id=event.job_id, source_language="en", background=job.background
+        job_id=event.job_id,
+        source_language="en",
+        background=job.background,
+        voice=job.voice,
+        transcript=ready.transcript,
     )
 
 
