@@ -1,5 +1,6 @@
 """`python -m bench`: the pipeline benchmark with its bare-bus baseline, the mixed-work one
-(replicas under fast and slow work items), then the replay one."""
+(replicas under fast and slow work items), the replay one, then the mixer one (the stage next
+to a bare ffmpeg mix, and its peak memory on a long programme)."""
 
 import argparse
 import asyncio
@@ -13,9 +14,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
+from bench import line_fitting
 from bench.bare_bus import start_workers
 from bench.measure import LoadConfig, Measured
 from bench.mixed_work import MixedConfig, emit_mixed, run_mixed
+from bench.mixer_bench import MEMORY_TARGET_MB, WALL_TARGET_RATIO, MixerMeasured, run_mixer
 from bench.paired import measure_paired
 from bench.pipeline import bench_settings, start_stages
 from bench.replay import ReplayMeasured, run_replay
@@ -35,7 +38,11 @@ P50_TARGET_MS = 100.0
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--only", choices=("pipeline", "mixed_work", "replay"), help="run one benchmark")
+    p.add_argument(
+        "--only",
+        choices=("pipeline", "mixed_work", "replay", "line_fitting", "mixer"),
+        help="run one benchmark",
+    )
     p.add_argument("--jobs", type=int, default=300, help="jobs in the throughput burst")
     p.add_argument("--rate", type=float, default=20.0, help="steady load, jobs/s")
     p.add_argument("--seconds", type=float, default=15.0, help="steady load duration")
@@ -93,6 +100,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=60.0,
         help="seconds after the last submission before unfinished jobs are reported stuck",
     )
+    x = p.add_argument_group("mixer", "the mixer stage (real engine) on synthetic programmes")
+    x.add_argument("--mixer-runs", type=int, default=3, help="timed runs; medians reported")
+    x.add_argument("--mixer-seconds", type=float, default=600.0, help="timed programme length")
+    x.add_argument("--mixer-lines", type=int, default=150, help="lines in the timed programme")
+    x.add_argument("--mixer-long-seconds", type=float, default=3600.0, help="memory programme")
+    x.add_argument("--mixer-long-lines", type=int, default=900, help="lines in it")
     return p.parse_args(argv)
 
 
@@ -217,6 +230,55 @@ def emit_replay(r: ReplayMeasured) -> None:
     emit(figure("copy_baseline", "throughput", r.copy_events_per_s, "events/s"))
 
 
+def mixer_bench(args: argparse.Namespace, root: Path) -> None:
+    """The stage against the bare ffmpeg mix (wall time), then its peak memory."""
+    m = run_mixer(
+        root,
+        args.mixer_runs,
+        (args.mixer_seconds, args.mixer_lines),
+        (args.mixer_long_seconds, args.mixer_long_lines),
+    )
+    emit_mixer(m)
+
+
+def emit_mixer(m: MixerMeasured) -> None:
+    """Wall time with the bare ffmpeg mix as baseline; peak memory against its target."""
+    ratio = m.stage_s / m.baseline_s
+    emit(
+        figure(
+            "mixer",
+            f"wall_{m.short_s / 60:g}min_{m.short_lines}lines",
+            m.stage_s,
+            "s",
+            m.baseline_s,
+            target=f"<= {WALL_TARGET_RATIO}x bare ffmpeg two-pass loudnorm",
+            met=ratio <= WALL_TARGET_RATIO,
+        )
+    )
+    emit(figure("mixer", "render_only", m.render_s, "s", m.baseline_s))
+    emit(figure("mixer", "fit_lines", m.fit_s, "s"))
+    emit(figure("mixer", "runs", m.runs, "runs"))
+    emit(
+        figure(
+            "mixer",
+            f"peak_rss_{m.long_s / 60:g}min_{m.long_lines}lines",
+            m.peak_tree_mb,
+            "MB",
+            target=f"< {MEMORY_TARGET_MB:g} MB",
+            met=m.peak_tree_mb < MEMORY_TARGET_MB,
+        )
+    )
+    emit(figure("mixer", "peak_rss_largest_process", m.peak_single_mb, "MB"))
+    emit(figure("mixer", f"wall_{m.long_s / 60:g}min_{m.long_lines}lines", m.long_stage_s, "s"))
+    emit(figure("bare_ffmpeg_mix", "wall", m.baseline_s, "s"))
+    progress(
+        f"targets: mixer {ratio:.2f}x bare ffmpeg (target <= {WALL_TARGET_RATIO}x) "
+        f"{'met' if ratio <= WALL_TARGET_RATIO else 'NOT met'}; peak memory "
+        f"{m.peak_tree_mb:.0f} MB (target < {MEMORY_TARGET_MB:g} MB) "
+        f"{'met' if m.peak_tree_mb < MEMORY_TARGET_MB else 'NOT met'}"
+    )
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds through every cleanup callback
 
@@ -241,6 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "replay"):
             with ExitStack() as servers:
                 replay_bench(args, root, servers)
+        if args.only in (None, "line_fitting"):
+            # Fitting ~150 lines of a 10-minute programme (python -m bench.line_fitting for more).
+            line_fitting.main([])
+        if args.only in (None, "mixer"):
+            mixer_bench(args, root / "mixer")
     progress(f"done in {time.monotonic() - started:.0f} s")
     return 0
 

@@ -21,7 +21,7 @@ DEFAULT_GRACE_S = 0.15
 # done without any line leaving its slot (a jump from 1.0x to 1.25x mid-speech is audible).
 MAX_RATIO_STEP = 0.1
 # Lines of one speaker further apart than this are separate runs: a speed change after a pause
-# does not jar.
+# does not jar. Lines without a speaker are never smoothed: they may be anyone.
 RUN_GAP_S = 1.5
 
 _EPSILON = 1e-9

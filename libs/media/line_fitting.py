@@ -12,12 +12,14 @@ import numpy as np
 import soundfile
 
 from libs.media.alignment import DEFAULT_MAX_RATIO, LinePlan, LineTiming, plan_alignment
+from libs.media.clip_decode import decode_clip
 from libs.media.errors import MediaError
 from libs.media.length_fit import fit_length
 from libs.media.level_match import match_gain_db, typical_gain_db
 from libs.media.loudness import MIN_SPAN_S, peak_dbfs, span_lufs
-from libs.media.mono_decode import Samples, decode_mono
+from libs.media.mono_decode import Samples
 from libs.media.silence_trim import sound_bounds
+from libs.media.span_reader import SpanReader
 from libs.media.time_compress import compress_to_length
 
 T = TypeVar("T")
@@ -85,13 +87,14 @@ async def fit_lines(
     ]
     plans = plan_alignment(timings, programme_s=programme_s, max_ratio=max_ratio)
     plan_of = {plan.index: plan for plan in plans}
-    rendered = await _gather(
-        limit,
-        [
-            partial(_render, clip, span, plan_of[clip.index], voice_stem, workdir)
-            for clip, span in zip(clips, bounds, strict=True)
-        ],
-    )
+    async with SpanReader(voice_stem, what="the voice stem") as stem:
+        rendered = await _gather(
+            limit,
+            [
+                partial(_render, clip, span, plan_of[clip.index], stem, workdir)
+                for clip, span in zip(clips, bounds, strict=True)
+            ],
+        )
     fallback = typical_gain_db([r.line.gain_db for r in rendered if r.measured])
     fitted = await _gather(limit, [partial(_apply_fallback, r, fallback) for r in rendered])
     return sorted(fitted, key=lambda line: line.plan.index)
@@ -114,7 +117,7 @@ async def _gather(limit: asyncio.Semaphore, jobs: Sequence[Callable[[], Awaitabl
 
 
 async def _decode_clip(clip: ClipInput) -> Samples:
-    return await decode_mono(
+    return await decode_clip(
         clip.path, rate=RATE, what=f"the synthesized clip of line {clip.index}"
     )
 
@@ -125,11 +128,12 @@ async def _clip_bounds(clip: ClipInput) -> tuple[int, int]:
 
 
 async def _render(
-    clip: ClipInput, bounds: tuple[int, int], plan: LinePlan, voice_stem: Path, workdir: Path
+    clip: ClipInput, bounds: tuple[int, int], plan: LinePlan, stem: SpanReader, workdir: Path
 ) -> _Rendered:
     length = round((plan.end - plan.start) * RATE)
     first, last = bounds
-    # Decoding again is cheaper than holding ~900 trimmed clips between planning and rendering.
+    # Decoding again (in-process: milliseconds) is cheaper than holding ~900 trimmed clips
+    # between planning and rendering.
     trimmed = (await _decode_clip(clip))[first:last] if length > 0 else np.zeros(0, np.float32)
     compressed_length = round(len(trimmed) / plan.ratio)
     if length > 0 and plan.ratio > 1 + _RATIO_EPSILON and compressed_length != len(trimmed):
@@ -142,7 +146,7 @@ async def _render(
         )
     out = await asyncio.to_thread(fit_length, trimmed, length, RATE)
     dubbed_lufs = await asyncio.to_thread(span_lufs, out, RATE)
-    source_lufs = await _source_lufs(voice_stem, plan)
+    source_lufs = await _source_lufs(stem, plan)
     peak = peak_dbfs(out)
     measured = source_lufs is not None and dubbed_lufs is not None
     gain = match_gain_db(source_lufs, dubbed_lufs, peak) if measured else 0.0
@@ -152,18 +156,12 @@ async def _render(
     return _Rendered(line, peak, measured)
 
 
-async def _source_lufs(voice_stem: Path, plan: LinePlan) -> float | None:
+async def _source_lufs(stem: SpanReader, plan: LinePlan) -> float | None:
     duration = plan.source_end - plan.source_start
     if duration < MIN_SPAN_S:
         return None
-    span = await decode_mono(
-        voice_stem,
-        rate=RATE,
-        what="the voice stem",
-        start_s=plan.source_start,
-        duration_s=duration,
-    )
-    return await asyncio.to_thread(span_lufs, span, RATE)
+    span, rate = await stem.read(plan.source_start, duration)
+    return await asyncio.to_thread(span_lufs, span, rate)
 
 
 async def _apply_fallback(rendered: _Rendered, fallback_db: float) -> FittedLine:

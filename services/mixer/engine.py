@@ -1,6 +1,7 @@
 """How the mixer fits and renders: Rubber Band and ffmpeg for real, or an instant stand-in."""
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,9 @@ class Mixed:
 
     lines: list[FittedLine]
     render: DubRender
+    # Where the time went (seconds): fitting the lines, rendering the mix.
+    fit_s: float = 0.0
+    render_s: float = 0.0
 
 
 class MixRenderFailed(RuntimeError):
@@ -75,6 +79,7 @@ class FfmpegMixEngine:
         workdir: Path,
         options: MixOptions,
     ) -> Mixed:
+        started = time.perf_counter()
         frames = await _programme_frames(background)
         try:
             lines = await fit_lines(
@@ -89,6 +94,7 @@ class FfmpegMixEngine:
         except MediaError as exc:
             # fit_lines words its errors for people (which line, what failed; no paths).
             raise PermanentError(f"a dubbed line could not be fitted: {exc}") from exc
+        fitted = time.perf_counter()
         placed = [PlacedLine(line.path, line.plan.start) for line in lines]
         try:
             render = await render_dub(
@@ -103,7 +109,9 @@ class FfmpegMixEngine:
             # The inputs decoded and the lines are our own: the tool's words are for the log.
             log.warning("rendering the mix failed", error=str(exc))
             raise MixRenderFailed("ffmpeg failed while rendering the mix") from exc
-        return Mixed(lines, render)
+        done = time.perf_counter()
+        log.info("mix rendered", lines=len(lines), fit_s=fitted - started, render_s=done - fitted)
+        return Mixed(lines, render, fit_s=fitted - started, render_s=done - fitted)
 
 
 async def _programme_frames(background: Path) -> int:
