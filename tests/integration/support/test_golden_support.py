@@ -228,3 +228,13 @@ def _copy(files: dict[str, Path], folder: Path) -> dict[str, Path]:
         out[kind] = folder / path.name
         shutil.copy(path, out[kind])
     return out
+
+
+def test_the_builder_makes_programmes_of_minutes(tmp_path: Path) -> None:
+    long = build_programme(tmp_path, seconds=120.0, language="de", seed=3)
+    assert long.frames == round(120.0 * RATE)
+    assert decoded_frames(long.background) == decoded_frames(long.voice) == long.frames
+    assert len(long.lines) >= 30
+    assert all(a.end <= b.start for a, b in zip(long.lines, long.lines[1:], strict=False))
+    assert long.lines[-1].next_start == pytest.approx(long.duration_s)
+    assert long.translation.language == "de"
