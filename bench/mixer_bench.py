@@ -87,7 +87,8 @@ def _stage(p: Programme, folder: Path) -> tuple[dict[str, float], tuple[int, int
     sampler.stop()
     if child.returncode != 0:
         raise RuntimeError(f"the mixer stage failed (exit code {child.returncode})")
-    report = json.loads(out)
+    # The last line: the stage logs (structlog) to stdout before it.
+    report = json.loads(out.decode().strip().splitlines()[-1])
     single = max(report["maxrss_self_kb"], report["maxrss_children_kb"])
     times = {k: float(report[k]) for k in ("seconds", "fit_s", "render_s")}
     return times, (max(sampler.peak_kb, single), single)

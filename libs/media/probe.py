@@ -8,7 +8,6 @@ import ffmpeg
 
 from libs.media.decoded_length import decoded_frames
 from libs.media.errors import MediaError
-from libs.media.ffmpeg_run import stderr_tail
 
 # Lengths are counted at the rate outputs are rendered at, so they convert without rounding.
 COUNT_RATE = 48_000
@@ -20,7 +19,11 @@ async def probe_duration(path: Path) -> float:
         raise MediaError(f"media file not found: {path.name}")
     info = await asyncio.to_thread(_probe, path)
     require_audio_stream(info, name=path.name)  # a clearer reason than a failed decode
-    frames = await decoded_frames(path, COUNT_RATE)
+    try:
+        frames = await decoded_frames(path, COUNT_RATE)
+    except MediaError as exc:
+        # ffmpeg's own words name server paths: the reason for a person is enough.
+        raise MediaError(f"{path.name} could not be decoded as audio") from exc
     if frames == 0:
         raise MediaError(f"{path.name} holds no decodable audio")
     return frames / COUNT_RATE
@@ -30,9 +33,7 @@ def _probe(path: Path) -> dict[str, Any]:
     try:
         result: dict[str, Any] = ffmpeg.probe(str(path))
     except ffmpeg.Error as exc:
-        raise MediaError(
-            f"{path.name} is not a readable media file: {stderr_tail(exc.stderr or b'')}"
-        ) from exc
+        raise MediaError(f"{path.name} is not a readable media file") from exc
     except FileNotFoundError as exc:
         raise MediaError("cannot probe media: ffprobe is not installed") from exc
     return result

@@ -1,6 +1,7 @@
 """How the mixer fits and renders: Rubber Band and ffmpeg for real, or an instant stand-in."""
 
 import asyncio
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,11 +65,26 @@ class MixEngine(Protocol):
         options: MixOptions,
     ) -> Mixed: ...
 
+    async def versions(self) -> dict[str, str]:
+        """The tools' versions, for the manifest."""
+        ...
+
 
 class FfmpegMixEngine:
     """Lines fitted (trim, Rubber Band, level matched) and mixed over the background."""
 
     name = "ffmpeg"
+
+    def __init__(self) -> None:
+        self._versions: dict[str, str] | None = None
+
+    async def versions(self) -> dict[str, str]:
+        if self._versions is None:
+            self._versions = {
+                "ffmpeg": await _tool_version(["ffmpeg", "-version"], r"ffmpeg version (\S+)"),
+                "rubberband": await _tool_version(["rubberband", "--version"], r"(\d[\w.]*)"),
+            }
+        return self._versions
 
     async def mix(
         self,
@@ -114,6 +130,22 @@ class FfmpegMixEngine:
         return Mixed(lines, render, fit_s=fitted - started, render_s=done - fitted)
 
 
+async def _tool_version(command: list[str], pattern: str) -> str:
+    """A tool's version from its own report; "unknown" if it cannot say."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await process.communicate()
+    except OSError:
+        return "unknown"
+    found = re.search(pattern, out.decode("utf-8", "replace"))
+    return found.group(1) if found else "unknown"
+
+
 async def _programme_frames(background: Path) -> int:
     try:
         frames = await decoded_frames(background, RATE)
@@ -133,6 +165,9 @@ class InstantMixEngine:
     pipeline, not the mixing (every output is a tiny WAV, whatever its name)."""
 
     name = "instant"
+
+    async def versions(self) -> dict[str, str]:
+        return {}
 
     async def mix(
         self,

@@ -1,5 +1,5 @@
-"""Mixer: `speech.ready` -> lines fitted, voice stem, mix (WAV, AAC), captions, manifest ->
-`dub.ready`."""
+"""Mixer: `speech.ready` -> lines fitted, voice stem, mix (WAV, AAC), captions, the words,
+the timeline, manifest -> `dub.ready`."""
 
 from collections.abc import Awaitable, Sequence
 from contextlib import AsyncExitStack
@@ -12,7 +12,7 @@ from libs.events.catalogue import Artifact, BlobRef, DubReady, JobBrief, Payload
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
-from libs.media.caption_layout import TimedText, layout_cues
+from libs.media.caption_layout import layout_cues
 from libs.media.captions import srt_text, webvtt_text
 from libs.media.dub_render import DubOutputs
 from libs.media.line_fitting import ClipInput
@@ -20,8 +20,10 @@ from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.named_blobs import open_named, read_named
 from libs.storage.scratch import scratch_folder
+from services.mixer.companions import publish_companions
 from services.mixer.engine import Mixed, MixEngine, MixOptions
 from services.mixer.manifest import AudioFacts, build_manifest
+from services.mixer.words import dubbed_lines
 
 
 class Mixer(Stage[SpeechReady]):
@@ -65,7 +67,9 @@ class Mixer(Stage[SpeechReady]):
                     inputs.background, inputs.voice, inputs.clips, outputs, folder / "lines",
                     self.options,
                 )  # fmt: skip
-                artifacts = await self._publish(job, ready.language, inputs, mixed, outputs, out)
+                artifacts = await self._publish(
+                    job, ready.language, ready.provider, inputs, mixed, outputs, out
+                )
         return [DubReady(language=ready.language, artifacts=artifacts)]
 
     async def discard(self, work: WorkItem) -> None:
@@ -86,13 +90,13 @@ class Mixer(Stage[SpeechReady]):
         ]
         background = await open_local(job.background.blob, "background stem")
         voice_stem = await open_local(voice, "voice stem")
-        texts = {s.index: s.text for s in translation.segments}
-        return MixInputs(background, voice_stem, clips, texts)
+        return MixInputs(background, voice_stem, clips, translation)
 
     async def _publish(
         self,
         job: JobBrief,
         lang: str,
+        provider: str,
         inputs: "MixInputs",
         mixed: Mixed,
         outputs: DubOutputs,
@@ -103,12 +107,7 @@ class Mixer(Stage[SpeechReady]):
 
         b = self.blobs
         # Captions follow where each dubbed line actually sounds, not the source timing.
-        cues = layout_cues(
-            [
-                TimedText(line.plan.start, line.plan.end, inputs.texts.get(line.plan.index, ""))
-                for line in mixed.lines
-            ]
-        )
+        cues = layout_cues(dubbed_lines(inputs.translation, [line.plan for line in mixed.lines]))
         srt, vtt = srt_text(cues).encode(), webvtt_text(cues).encode()
         artifacts = [
             Artifact(kind="mix", blob=await b.move_file(key("mix.wav"), outputs.mix_wav, "audio/wav")),
@@ -118,21 +117,37 @@ class Mixer(Stage[SpeechReady]):
             Artifact(kind="srt", blob=await b.put_bytes(key("captions.srt"), srt, "application/x-subrip")),
             Artifact(kind="vtt", blob=await b.put_bytes(key("captions.vtt"), vtt, "text/vtt")),
         ]  # fmt: skip
+        target = self.options.target
+        # The words (source transcript and captions, translation) and the timeline picture.
+        artifacts += await publish_companions(
+            b, key, job, lang, inputs.translation, mixed, target_lufs=target.integrated_lufs
+        )
         facts = AudioFacts(
             duration_s=mixed.render.duration_s,
-            target_lufs=self.options.target.integrated_lufs,
-            target_true_peak_dbtp=self.options.target.true_peak_dbtp,
+            target_lufs=target.integrated_lufs,
+            target_true_peak_dbtp=target.true_peak_dbtp,
+            tolerance_lu=target.tolerance_lu,
         )
-        manifest = build_manifest(job, lang, artifacts, self.engine.name, mixed, facts)
+        manifest = build_manifest(
+            job,
+            lang,
+            artifacts,
+            self.engine.name,
+            mixed,
+            facts,
+            providers={"tts": provider},
+            versions=await self.engine.versions(),
+            max_ratio=self.options.max_ratio,
+        )
         ref = await b.put_bytes(key("manifest.json"), manifest, "application/json")
         return [*artifacts, Artifact(kind="manifest", blob=ref)]
 
 
 @dataclass(frozen=True, slots=True)
 class MixInputs:
-    """What the mix is made of: local paths, and each line's text for the captions."""
+    """What the mix is made of: local paths, and the translation the lines speak."""
 
     background: Path
     voice: Path
     clips: list[ClipInput]
-    texts: dict[int, str]
+    translation: Transcript

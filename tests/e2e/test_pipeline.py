@@ -40,7 +40,11 @@ def test_two_languages_from_post_to_completed_with_every_artifact(
         assert sorted((a["language"], a["kind"]) for a in done["artifacts"]) == sorted(
             (lang, kind)
             for lang in ("fr", "de")
-            for kind in ("mix", "mix_aac", "voice", "voice_aac", "srt", "vtt", "manifest")
+            for kind in (
+                *("mix", "mix_aac", "voice", "voice_aac", "srt", "vtt", "manifest"),
+                *("transcript", "source_srt", "source_vtt", "translation"),
+                *("timeline_png", "timeline_svg"),
+            )
         )
         for a in done["artifacts"]:
             r = c.get(f"/v1/jobs/{job['job_id']}/artifacts/{a['language']}/{a['kind']}")

@@ -10,7 +10,7 @@ from libs.documents.speech_index import SpeechIndex
 from libs.events.catalogue import DubReady, SpeechReady
 from libs.events.stage import PermanentError
 from libs.media.decoded_length import decoded_frames
-from libs.media.ffmpeg_run import run_ffmpeg_logged
+from libs.media.ffmpeg_run import run_ffmpeg, run_ffmpeg_logged
 from libs.media.loudness_report import loudness_summary
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import job_prefix
@@ -94,3 +94,36 @@ async def test_an_undecodable_background_fails_permanently_with_an_actionable_re
     assert "background stem could not be decoded" in reason and "FLAC" in reason
     assert str(tmp_path) not in reason and "ffmpeg" not in reason
     assert await all_keys(blobs, job_prefix(done.job_id) + "mixer/") == set()
+
+
+async def test_no_speech_and_a_short_voice_stem_still_give_the_normalised_bed(
+    tmp_path: Path,
+) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="synthesizer")
+    ready = done.speech
+    assert ready.brief is not None and ready.brief.voice is not None
+    # No lines at all, and a voice stem of one second under a seven-second background.
+    index = SpeechIndex.model_validate_json(await blobs.read_bytes(ready.speech.key))
+    empty = index.model_copy(update={"clips": []}).model_dump_json().encode()
+    speech = await blobs.put_bytes(f"{ready.speech.key}.empty.json", empty, "application/json")
+    short = tmp_path / "short-voice.wav"
+    await run_ffmpeg(
+        ["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "1", str(short)], what="x"
+    )
+    voice = ready.brief.voice.model_copy(
+        update={"blob": await blobs.put_file("uploads/short-voice.wav", short, "audio/wav")}
+    )
+    brief = ready.brief.model_copy(update={"voice": voice})
+    ready = ready.model_copy(update={"speech": speech, "brief": brief, "clips": 0})
+    stage = Mixer(FfmpegMixEngine(), blobs, MixOptions())
+
+    out = only(await stage.handle(ready, attempt(recorded(ready, job_id=done.job_id))), DubReady)
+
+    by_kind = {a.kind: a for a in out.artifacts}
+    mix = tmp_path / "mix.wav"
+    mix.write_bytes(await stored(blobs, by_kind["mix"].blob))
+    assert await decoded_frames(mix, RATE) == round(STEM_SECONDS * RATE)
+    manifest = json.loads(await stored(blobs, by_kind["manifest"].blob))
+    assert manifest["lines"] == []
+    assert manifest["loudness"]["integrated_lufs"] == pytest.approx(-23.0, abs=0.5)

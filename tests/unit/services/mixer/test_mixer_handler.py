@@ -29,7 +29,21 @@ from tests.support.stages import (
 )
 
 FAST = RunnerConfig(max_deliver=3, backoff_base_s=0.01, backoff_max_s=0.02, fetch_timeout_s=0.05)
-KINDS = ["mix", "mix_aac", "voice", "voice_aac", "srt", "vtt", "manifest"]
+KINDS = [
+    "mix",
+    "mix_aac",
+    "voice",
+    "voice_aac",
+    "srt",
+    "vtt",
+    "transcript",
+    "source_srt",
+    "source_vtt",
+    "translation",
+    "timeline_png",
+    "timeline_svg",
+    "manifest",
+]
 
 
 async def test_publishes_mix_voice_captions_and_manifest_with_the_jobs_facts(
@@ -49,8 +63,14 @@ async def test_publishes_mix_voice_captions_and_manifest_with_the_jobs_facts(
     prefix = prefix_of(stage, work)
     contents = {}
     for a in out.artifacts:
-        assert a.blob.key.startswith(f"{prefix}fr/")
+        if a.kind == "transcript":
+            # The source transcript is published as the transcriber stored it.
+            assert ready.brief is not None and a.blob == ready.brief.transcript
+        else:
+            assert a.blob.key.startswith(f"{prefix}fr/")
         contents[a.kind] = await stored(blobs, a.blob)
+    assert contents["timeline_png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert contents["timeline_svg"].startswith(b"<svg")
     assert contents["mix"][:4] == b"RIFF" and contents["voice"][:4] == b"RIFF"
     translated = Transcript.from_json(await blobs.read_bytes(done.translation.translation.key))
     for kind in ("srt", "vtt"):
@@ -90,10 +110,13 @@ async def test_each_attempt_writes_its_own_keys_and_discards_only_its_own(tmp_pa
     first, second = attempt(event, number=1), attempt(event, number=2)
 
     one = only(await stage.handle(ready, first), DubReady)
-    first_objects = {a.blob.key: await stored(blobs, a.blob) for a in one.artifacts}
+    # All but the source transcript, which is the transcriber's blob, published as is.
+    first_objects = {
+        a.blob.key: await stored(blobs, a.blob) for a in one.artifacts if a.kind != "transcript"
+    }
     two = only(await stage.handle(ready, second), DubReady)
 
-    assert not set(first_objects) & {a.blob.key for a in two.artifacts}
+    assert not set(first_objects) & {a.blob.key for a in two.artifacts if a.kind != "transcript"}
     assert {k: await blobs.read_bytes(k) for k in first_objects} == first_objects
 
     before = await all_keys(blobs)
