@@ -16,6 +16,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 import soundfile as sf
+from PIL import Image
 
 from libs.events.catalogue import Artifact, BlobRef, JobBrief, Stem
 from libs.media.alignment import LinePlan, LineTiming, plan_alignment
@@ -29,7 +30,9 @@ from tests.support.dub_checks import (
     check_dub,
     check_lines,
     check_manifest,
+    check_timeline,
     check_voice_in_slots,
+    check_words,
     decoded_frames,
     measure_loudness,
 )
@@ -238,3 +241,24 @@ def test_the_builder_makes_programmes_of_minutes(tmp_path: Path) -> None:
     assert all(a.end <= b.start for a, b in zip(long.lines, long.lines[1:], strict=False))
     assert long.lines[-1].next_start == pytest.approx(long.duration_s)
     assert long.translation.language == "de"
+
+
+def test_a_wrong_timeline_or_words_are_caught(
+    programme: Programme, reference: dict[str, Path], tmp_path: Path
+) -> None:
+    files = _copy(reference, tmp_path)
+    lines = len(json.loads(files["manifest"].read_bytes())["lines"])
+    assert check_timeline(files["timeline_png"], files["timeline_svg"], lines) == []
+    Image.new("RGB", (800, 200)).save(files["timeline_png"])
+    svg = files["timeline_svg"].read_text()
+    files["timeline_svg"].write_text(svg.replace('class="dub"', 'class="other"', 1))
+    problems = check_timeline(files["timeline_png"], files["timeline_svg"], lines)
+    assert len(problems) == 2 and "800" in problems[0] and "dubbed lines" in problems[1]
+
+    assert check_words(files, programme) == []
+    doc = json.loads(files["translation"].read_bytes())
+    doc["segments"][0]["text"] = "autre chose"
+    files["translation"].write_text(json.dumps(doc))
+    assert check_words(files, programme) == [
+        "the translation artifact's segments are not the programme's"
+    ]
