@@ -54,7 +54,8 @@ def run_mixer(
         render_s.append(times["render_s"])
         baseline_s.append(_baseline(p10, root / "short"))
         progress(
-            f"mixer: run {n}/{runs}: stage {stage_s[-1]:.1f} s, bare ffmpeg {baseline_s[-1]:.1f} s"
+            f"mixer: run {n}/{runs}: stage {stage_s[-1]:.1f} s (fitting {fit_s[-1]:.1f} s,"
+            f" rendering {render_s[-1]:.1f} s), bare ffmpeg {baseline_s[-1]:.1f} s"
         )
     progress(f"mixer: building a {long[0]:.0f} s programme with {long[1]} lines")
     p60 = build_programme(root / "long", *long)

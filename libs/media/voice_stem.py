@@ -76,7 +76,7 @@ def write_stem(
             chunk_end = chunk_start + count
             while next_line < len(pending) and pending[next_line].start < chunk_end:
                 span = pending[next_line]
-                playing.append((span, soundfile.SoundFile(str(span.path))))
+                playing.append((span, _open(span, next_line + 1)))
                 next_line += 1
             frame = np.zeros((count, 2), dtype="<f4")
             still: list[tuple[LineSpan, soundfile.SoundFile]] = []
@@ -84,7 +84,10 @@ def write_stem(
                 lo, hi = max(chunk_start, span.start), min(chunk_end, span.end)
                 if hi > lo:
                     # Chunks move forward, so each line is read sequentially from its start.
-                    samples = reader.read(hi - lo, dtype="float32", always_2d=False)
+                    try:
+                        samples = reader.read(hi - lo, dtype="float32", always_2d=False)
+                    except RuntimeError as exc:  # soundfile's read errors
+                        raise MediaError("a dubbed line could not be read for the mix") from exc
                     frame[lo - chunk_start : lo - chunk_start + len(samples), 0] += samples
                 if span.end > chunk_end:
                     still.append((span, reader))
@@ -96,3 +99,11 @@ def write_stem(
     finally:
         for _, reader in playing:
             reader.close()
+
+
+def _open(span: LineSpan, number: int) -> soundfile.SoundFile:
+    try:
+        return soundfile.SoundFile(str(span.path))
+    except (RuntimeError, OSError) as exc:
+        # Checked before the render began: it went missing or bad since.
+        raise MediaError(f"dubbed line {number} could not be read for the mix") from exc
