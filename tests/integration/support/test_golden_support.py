@@ -23,13 +23,20 @@ from libs.media.alignment import LinePlan, LineTiming, plan_alignment
 from libs.media.timeline import scene_png, scene_svg
 from libs.media.timeline_scene import timeline_scene
 from services.mixer.artifact_files import ARTIFACT_FILES
-from services.mixer.manifest import ArtifactInfo, LineRecord, ManifestInput, manifest_json
+from services.mixer.manifest import (
+    ArtifactInfo,
+    LineRecord,
+    ManifestInput,
+    MixLoudness,
+    manifest_json,
+)
 from services.mixer.words import words_files
 from tests.support.dub_checks import (
     check_captions,
     check_dub,
     check_lines,
     check_manifest,
+    check_reported_loudness,
     check_timeline,
     check_voice_in_slots,
     check_words,
@@ -199,7 +206,11 @@ def _reference_dub(programme: Programme, folder: Path) -> dict[str, Path]:
     )
     infos = [ArtifactInfo(Artifact(kind=k, blob=_ref(p))) for k, p in files.items()]
     lines = [LineRecord(p) for p in plans]
-    doc = manifest_json(ManifestInput(brief, programme.language, infos, "reference", lines=lines))
+    lufs, peak = measure_loudness(files["mix"])
+    loudness = MixLoudness(target_lufs=-23.0, integrated_lufs=lufs, true_peak_dbtp=peak)
+    doc = manifest_json(
+        ManifestInput(brief, programme.language, infos, "reference", lines=lines, loudness=loudness)
+    )
     files["manifest"] = folder / "manifest.json"
     files["manifest"].write_bytes(doc)
     return files
@@ -262,3 +273,13 @@ def test_a_wrong_timeline_or_words_are_caught(
     assert check_words(files, programme) == [
         "the translation artifact's segments are not the programme's"
     ]
+
+
+def test_a_manifest_that_misreports_the_loudness_is_caught(reference: dict[str, Path]) -> None:
+    manifest = json.loads(reference["manifest"].read_bytes())
+    lufs, peak = measure_loudness(reference["mix"])
+    assert check_reported_loudness(manifest, lufs, peak) == []
+    manifest["loudness"]["integrated_lufs"] = lufs + 1.0
+    manifest["loudness"]["true_peak_dbtp"] = None
+    problems = check_reported_loudness(manifest, lufs, peak)
+    assert len(problems) == 2 and "the mix measures" in problems[0]
