@@ -158,7 +158,7 @@ def build_manifest(
     """The manifest of a render: the mixer's fixed audio formats, its lines and loudness.
 
     `providers` names who did each step (e.g. {"tts": ready.provider}), `versions` the
-    software (see `services.mixer.versions`), `voices` each line's voice by index.
+    software (the engine's `versions()`), `voices` each line's voice by index.
     """
     infos = []
     for a in artifacts:
