@@ -23,6 +23,11 @@ _BREAK_BEFORE = frozenset(
     cuando donde como con sin para por entre sobre und aber oder denn weil wenn dass als
     mit ohne für über unter nach vor zwischen durch""".split()
 )
+# Words a line should not end with: articles and the words above (they lead a phrase).
+_NO_BREAK_AFTER = _BREAK_BEFORE | frozenset(
+    """the a an le la les l' un une des du de au aux der die das den dem ein eine einen el
+    los las una unos""".split()
+)
 # Code points written without spaces between words: each is a token of its own.
 _CJK_CLASS = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 _CJK = re.compile(_CJK_CLASS)
@@ -179,6 +184,8 @@ def _break_cost(tokens: Sequence[str], cut: int) -> float:
         return 0.0
     if before.endswith(_CLAUSE_END):
         return 1.0
+    if before.lower() in _NO_BREAK_AFTER:
+        return 6.0
     if after.lower() in _BREAK_BEFORE:
         return 2.0
     return 4.0

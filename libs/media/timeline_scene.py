@@ -1,9 +1,9 @@
 """The timeline picture as a scene of shapes: source lines, dubbed lines, loudness (pure).
 
 A fixed 1600x400 canvas: the source lane, the dub lane (each dubbed line coloured by its
-stretch ratio, borrowed silence beneath it, overflows marked in red above it), the mix's
-short-term loudness curve with the target, and a time axis. Lines are at least one pixel
-wide, so a 60-minute programme's 900 lines still show.
+stretch ratio over the room it had, borrowed silence beneath it, overflows marked in red
+above it), the mix's short-term loudness curve with the target, and a time axis. Lines
+are at least one pixel wide, so a 60-minute programme's 900 lines still show.
 """
 
 import math
@@ -28,6 +28,7 @@ BACKGROUND = "#ffffff"
 INK = "#222222"
 GRID = "#dddddd"
 SOURCE_FILL = "#9e9e9e"
+SLOT_FILL = "#e8eaf6"
 BORROWED = "#1e88e5"
 OVERFLOW = "#d50000"
 LOUDNESS = "#6a1b9a"
@@ -143,6 +144,10 @@ def timeline_scene(
     shapes: list[Shape] = [*_frame(title), *_axis(span, x)]
     for p in sorted(plans, key=lambda p: p.source_start):
         shapes.append(_bar(x, p.source_start, p.source_end, SOURCE_LANE, SOURCE_FILL, "src", p))
+    # Each line's room (its original start to the next line), behind the dubbed lines: a
+    # dubbed line that fills its room is a tight one.
+    for p in plans:
+        shapes.append(_bar(x, p.source_start, p.slot_end, DUB_LANE, SLOT_FILL, "slot", p))
     for p in sorted(plans, key=lambda p: p.start):
         shapes.append(_bar(x, p.start, p.end, DUB_LANE, ratio_colour(p.ratio), "dub", p))
         if p.borrowed_s > 0:
@@ -166,6 +171,7 @@ def timeline_key() -> dict[str, Any]:
             {"up_to": None if math.isinf(u) else u, "colour": c, "label": label}
             for u, c, label in RATIO_BANDS
         ],
+        "room": {"colour": SLOT_FILL, "mark": "behind each dubbed line: its start to the next"},
         "borrowed": {"colour": BORROWED, "mark": "bar under the dubbed line"},
         "overflow": {"colour": OVERFLOW, "mark": "bar and triangle above the dubbed line"},
         "loudness": {"colour": LOUDNESS, "range_lufs": list(LUFS_RANGE), "target": TARGET},
@@ -200,7 +206,7 @@ def _frame(title: str) -> list[Shape]:
     ]
     # The legend, right-aligned on the title row: ratio bands, borrowed, overflow.
     items = [(c, label) for _, c, label in RATIO_BANDS]
-    items += [(BORROWED, "borrowed"), (OVERFLOW, "overflow")]
+    items += [(SLOT_FILL, "room"), (BORROWED, "borrowed"), (OVERFLOW, "overflow")]
     at = WIDTH - RIGHT - 86 * len(items)
     for colour, label in items:
         shapes.append(Rect(at, 8, 12, 12, colour, "legend"))

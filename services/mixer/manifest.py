@@ -1,7 +1,7 @@
 """The per-language manifest clients download next to the artifacts (schema version 2)."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic_core import to_json
@@ -153,8 +153,13 @@ def build_manifest(
     providers: Mapping[str, str | None] | None = None,
     versions: Mapping[str, str] | None = None,
     max_ratio: float | None = None,
+    voices: Mapping[int, str | None] | None = None,
 ) -> bytes:
-    """The manifest of a render: the mixer's fixed audio formats, its lines and loudness."""
+    """The manifest of a render: the mixer's fixed audio formats, its lines and loudness.
+
+    `providers` names who did each step (e.g. {"tts": ready.provider}), `versions` the
+    software (the engine's `versions()`), `voices` each line's voice by index.
+    """
     infos = []
     for a in artifacts:
         spec = AUDIO_FORMATS.get(a.kind)
@@ -181,7 +186,10 @@ def build_manifest(
             mix_engine=engine,
             providers=providers or {},
             versions=versions or {},
-            lines=[LineRecord.of(line) for line in mixed.lines],
+            lines=[
+                replace(LineRecord.of(line), voice=(voices or {}).get(line.plan.index))
+                for line in mixed.lines
+            ],
             loudness=loudness,
             max_ratio=max_ratio,
             duration_s=facts.duration_s,

@@ -9,7 +9,7 @@ from libs.documents.transcript import Transcript
 from libs.events.catalogue import ArtifactKind
 from libs.media.alignment import LinePlan
 from libs.media.caption_layout import DEFAULT_RULES, CaptionRules, TimedText, layout_cues
-from libs.media.captions import segment_lines, srt_text, webvtt_text
+from libs.media.captions import srt_text, to_srt, to_webvtt, webvtt_text
 from services.mixer.artifact_files import ARTIFACT_FILES
 
 # The translation document's own schema (what a client reading it may rely on).
@@ -49,10 +49,9 @@ def words_files(
         _file("vtt", webvtt_text(dubbed).encode()),
     ]
     if transcript is not None:
-        source = layout_cues(segment_lines(transcript.segments), rules)
         files += [
-            _file("source_srt", srt_text(source).encode()),
-            _file("source_vtt", webvtt_text(source).encode()),
+            _file("source_srt", to_srt(transcript.segments, rules).encode()),
+            _file("source_vtt", to_webvtt(transcript.segments, rules).encode()),
         ]
     files.append(_file("translation", translation_document(transcript, translation, plans)))
     return files

@@ -86,6 +86,7 @@ def check_dub(
     problems += check_durations(frames, programme.frames)
     lufs, peak = measure_loudness(files["mix"]) if "mix" in files else (float("nan"),) * 2
     problems += check_loudness(lufs, peak, target_lufs, tolerance_lu, true_peak_max)
+    problems += check_reported_loudness(manifest, lufs, peak)
     problems += check_manifest(manifest, files)
     problems += check_lines(lines, programme, max_ratio)
     if "voice" in files:
@@ -158,6 +159,19 @@ def check_loudness(
         problems.append(f"the mix measures {lufs} LUFS, the target is {target} ±{tolerance}")
     if not peak <= peak_max + METER_TOLERANCE_DB:
         problems.append(f"the mix's true peak is {peak} dBTP, above {peak_max}")
+    return problems
+
+
+def check_reported_loudness(manifest: Mapping[str, Any], lufs: float, peak: float) -> list[str]:
+    """The manifest's loudness is what the mix measures (to the meters' agreement)."""
+    reported = manifest.get("loudness") or {}
+    problems = []
+    for name, measured in (("integrated_lufs", lufs), ("true_peak_dbtp", peak)):
+        claim = reported.get(name)
+        if claim is None:
+            problems.append(f"the manifest gives no {name}")
+        elif not abs(claim - measured) <= METER_TOLERANCE_DB:
+            problems.append(f"the manifest says {name} {claim}, the mix measures {measured}")
     return problems
 
 

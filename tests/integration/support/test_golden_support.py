@@ -16,20 +16,30 @@ import numpy as np
 import pyloudnorm
 import pytest
 import soundfile as sf
+from PIL import Image
 
 from libs.events.catalogue import Artifact, BlobRef, JobBrief, Stem
 from libs.media.alignment import LinePlan, LineTiming, plan_alignment
 from libs.media.timeline import scene_png, scene_svg
 from libs.media.timeline_scene import timeline_scene
 from services.mixer.artifact_files import ARTIFACT_FILES
-from services.mixer.manifest import ArtifactInfo, LineRecord, ManifestInput, manifest_json
+from services.mixer.manifest import (
+    ArtifactInfo,
+    LineRecord,
+    ManifestInput,
+    MixLoudness,
+    manifest_json,
+)
 from services.mixer.words import words_files
 from tests.support.dub_checks import (
     check_captions,
     check_dub,
     check_lines,
     check_manifest,
+    check_reported_loudness,
+    check_timeline,
     check_voice_in_slots,
+    check_words,
     decoded_frames,
     measure_loudness,
 )
@@ -196,7 +206,11 @@ def _reference_dub(programme: Programme, folder: Path) -> dict[str, Path]:
     )
     infos = [ArtifactInfo(Artifact(kind=k, blob=_ref(p))) for k, p in files.items()]
     lines = [LineRecord(p) for p in plans]
-    doc = manifest_json(ManifestInput(brief, programme.language, infos, "reference", lines=lines))
+    lufs, peak = measure_loudness(files["mix"])
+    loudness = MixLoudness(target_lufs=-23.0, integrated_lufs=lufs, true_peak_dbtp=peak)
+    doc = manifest_json(
+        ManifestInput(brief, programme.language, infos, "reference", lines=lines, loudness=loudness)
+    )
     files["manifest"] = folder / "manifest.json"
     files["manifest"].write_bytes(doc)
     return files
@@ -228,3 +242,44 @@ def _copy(files: dict[str, Path], folder: Path) -> dict[str, Path]:
         out[kind] = folder / path.name
         shutil.copy(path, out[kind])
     return out
+
+
+def test_the_builder_makes_programmes_of_minutes(tmp_path: Path) -> None:
+    long = build_programme(tmp_path, seconds=120.0, language="de", seed=3)
+    assert long.frames == round(120.0 * RATE)
+    assert decoded_frames(long.background) == decoded_frames(long.voice) == long.frames
+    assert len(long.lines) >= 30
+    assert all(a.end <= b.start for a, b in zip(long.lines, long.lines[1:], strict=False))
+    assert long.lines[-1].next_start == pytest.approx(long.duration_s)
+    assert long.translation.language == "de"
+
+
+def test_a_wrong_timeline_or_words_are_caught(
+    programme: Programme, reference: dict[str, Path], tmp_path: Path
+) -> None:
+    files = _copy(reference, tmp_path)
+    lines = len(json.loads(files["manifest"].read_bytes())["lines"])
+    assert check_timeline(files["timeline_png"], files["timeline_svg"], lines) == []
+    Image.new("RGB", (800, 200)).save(files["timeline_png"])
+    svg = files["timeline_svg"].read_text()
+    files["timeline_svg"].write_text(svg.replace('class="dub"', 'class="other"', 1))
+    problems = check_timeline(files["timeline_png"], files["timeline_svg"], lines)
+    assert len(problems) == 2 and "800" in problems[0] and "dubbed lines" in problems[1]
+
+    assert check_words(files, programme) == []
+    doc = json.loads(files["translation"].read_bytes())
+    doc["segments"][0]["text"] = "autre chose"
+    files["translation"].write_text(json.dumps(doc))
+    assert check_words(files, programme) == [
+        "the translation artifact's segments are not the programme's"
+    ]
+
+
+def test_a_manifest_that_misreports_the_loudness_is_caught(reference: dict[str, Path]) -> None:
+    manifest = json.loads(reference["manifest"].read_bytes())
+    lufs, peak = measure_loudness(reference["mix"])
+    assert check_reported_loudness(manifest, lufs, peak) == []
+    manifest["loudness"]["integrated_lufs"] = lufs + 1.0
+    manifest["loudness"]["true_peak_dbtp"] = None
+    problems = check_reported_loudness(manifest, lufs, peak)
+    assert len(problems) == 2 and "the mix measures" in problems[0]

@@ -16,7 +16,7 @@ from libs.storage.blob_store import BlobStore
 from services.mixer.engine import FfmpegMixEngine, MixOptions
 from services.mixer.handler import Mixer
 from tests.support.builders import recorded
-from tests.support.dub_checks import DubMeasures, check_dub
+from tests.support.dub_checks import REQUIRED_KINDS, DubMeasures, check_dub
 from tests.support.programmes import Programme, build_programme
 from tests.support.stages import attempt, blob_store, only, stored
 
@@ -50,6 +50,7 @@ async def test_the_golden_programme_dubs_to_every_measure(
         max_ratio=options.max_ratio,
     )
     _report(measures)
+    assert sorted(files) == sorted(REQUIRED_KINDS)
     assert measures.lines == len(programme.lines)
     assert measures.compressed >= 2 and measures.borrowed >= 1 and measures.overflowing >= 1
 

@@ -66,6 +66,15 @@ def test_break_before_a_conjunction_rather_than_inside_a_phrase() -> None:
     assert all(len(x) <= 42 for x in lines)
 
 
+def test_a_line_never_ends_on_an_article_or_a_preposition() -> None:
+    for text in (
+        "We walked all the way along the river to the old mill by the bridge",
+        "Nous avons marché le long de la rivière jusqu'au vieux moulin du village",
+    ):
+        top, _ = wrap(text.split())
+        assert top.split()[-1].lower() not in {"the", "to", "by", "le", "de", "la", "du"}, top
+
+
 def test_never_leaves_one_short_word_alone_on_a_line() -> None:
     lines = wrap("Everything that we had planned for the entire summer is gone now".split())
     assert all(len(x.split()) > 1 for x in lines), lines

@@ -48,7 +48,7 @@ def test_ten_seconds_one_element_per_line_in_each_lane() -> None:
     root = ET.fromstring(svg)
     assert (root.get("width"), root.get("height")) == (str(WIDTH), str(HEIGHT))
     dubbed = _rects(svg, "dub")
-    assert len(dubbed) == len(_rects(svg, "src")) == len(plans) >= 3
+    assert len(dubbed) == len(_rects(svg, "src")) == len(_rects(svg, "slot")) == len(plans) >= 3
     by_id = {e.get("id"): e for e in dubbed}
     for p in plans:
         assert by_id[f"dub-{p.index}"].get("fill") == ratio_colour(p.ratio)

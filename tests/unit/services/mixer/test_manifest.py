@@ -7,14 +7,19 @@ from uuid import uuid4
 from libs.documents.speech_index import ClipEntry
 from libs.events.catalogue import Artifact, JobBrief, Stem
 from libs.media.alignment import LinePlan
+from libs.media.dub_render import DubRender
 from libs.media.line_fitting import FittedLine
+from libs.media.loudness_report import Loudness
 from libs.media.timeline_scene import timeline_key
+from services.mixer.engine import Mixed
 from services.mixer.manifest import (
     SCHEMA_VERSION,
     ArtifactInfo,
+    AudioFacts,
     LineRecord,
     ManifestInput,
     MixLoudness,
+    build_manifest,
     manifest_json,
 )
 from tests.support.builders import blob
@@ -120,3 +125,50 @@ def test_a_mix_off_target_says_so() -> None:
         }
     )
     assert json.loads(manifest_json(loud))["loudness"]["on_target"] is False
+
+
+def test_a_render_gives_the_mixers_formats_voices_and_measured_loudness() -> None:
+    artifacts = [
+        Artifact(kind="mix", blob=blob("k/fr/mix.wav")),
+        Artifact(kind="voice_aac", blob=blob("k/fr/voice.m4a")),
+        Artifact(kind="srt", blob=blob("k/fr/captions.srt")),
+    ]
+    mixed = Mixed(
+        lines=[FittedLine(p, Path("/x.wav"), None, None, 0.0) for p in PLANS],
+        render=DubRender(
+            frames=600_000,
+            loudness=Loudness(-23.1, -1.6),
+            gain_db=-4.2,
+            limited=True,
+            on_target=True,
+            curve=[],
+        ),
+    )
+    doc = json.loads(
+        build_manifest(
+            JOB,
+            "fr",
+            artifacts,
+            "ffmpeg",
+            mixed,
+            AudioFacts(duration_s=12.5, target_lufs=-23.0, target_true_peak_dbtp=-1.0),
+            providers={"tts": "espeak"},
+            versions={"ffmpeg": "5.1"},
+            max_ratio=1.25,
+            voices={0: "fr-1"},
+        )
+    )
+    mix, voice, srt = doc["artifacts"]
+    assert mix["format"] == {
+        "container": "wav",
+        "codec": "pcm_s24le",
+        "sample_rate": 48_000,
+        "channels": 2,
+    }
+    assert voice["format"]["codec"] == "aac" and voice["format"]["channels"] == 1
+    assert mix["duration_s"] == voice["duration_s"] == 12.5
+    assert srt["format"] is None and srt["duration_s"] is None
+    assert doc["loudness"]["gain_db"] == -4.2 and doc["loudness"]["limited"] is True
+    assert doc["loudness"]["on_target"] is True
+    assert [(x["index"], x["voice"]) for x in doc["lines"]] == [(0, "fr-1"), (1, None)]
+    assert doc["providers"] == {"tts": "espeak"} and doc["alignment"]["max_ratio"] == 1.25
