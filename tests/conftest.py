@@ -18,6 +18,7 @@ from psycopg import sql
 from libs.config.settings import Settings
 from libs.servers import EmbeddedNats, EmbeddedPostgres
 from redub.runtime.dev_stack import SERVICES, DevStack
+from tests.support.supabase_storage_fake import RunningFake, StorageFake
 
 SERVERS_ENV = "REDUB_TEST_SERVERS"
 
@@ -227,3 +228,11 @@ def gateway_stack(
     finally:
         stack.stop()
         _admin(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
+@pytest.fixture(scope="session")
+def supabase_storage() -> Iterator[StorageFake]:
+    """A local Supabase Storage (the object API's wire format) on 127.0.0.1 for the session;
+    tests make a bucket of their own with `create_bucket`."""
+    with RunningFake(StorageFake(service_key=f"service-{uuid.uuid4().hex}")) as fake:
+        yield fake
