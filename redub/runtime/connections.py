@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from libs.config.settings import Settings
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
+from libs.storage.blob_store import BlobStore
 from libs.storage.local_store import LocalBlobStore
+from libs.storage.supabase_store import SupabaseBlobStore
 
 
 class NotConfigured(RuntimeError):
-    """A required URL is missing from the environment."""
+    """A required URL (or key) is missing from the environment."""
 
 
 @dataclass(slots=True)
@@ -18,18 +20,22 @@ class Connections:
 
     store: PostgresEventStore
     bus: JetStreamBus
-    blobs: LocalBlobStore
+    blobs: BlobStore
 
     async def close(self) -> None:
-        """Drain the bus, then close the pool."""
-        await self.bus.close()
-        await self.store.close()
+        """Drain the bus, then close the pool and the blob store's connections."""
+        try:
+            await self.bus.close()
+            await self.store.close()
+        finally:
+            await self.blobs.close()
 
 
 async def connect(settings: Settings, pool_size: int = 10) -> Connections:
     """Connect to Postgres and NATS and make sure the stream exists."""
     if not settings.database_url or not settings.nats_url:
         raise NotConfigured("set DATABASE_URL and NATS_URL (or run `redub dev`)")
+    blobs = blob_store(settings)  # checked before anything is opened
     store = await PostgresEventStore.connect(settings.database_url, max_size=pool_size)
     bus = await JetStreamBus.connect(
         settings.nats_url,
@@ -38,7 +44,24 @@ async def connect(settings: Settings, pool_size: int = 10) -> Connections:
         duplicate_window_s=settings.duplicate_window_s,
     )
     await bus.provision()
-    return Connections(store, bus, local_blob_store(settings))
+    return Connections(store, bus, blobs)
+
+
+def blob_store(settings: Settings) -> BlobStore:
+    """The blob store REDUB_STORAGE_BACKEND names: Supabase Storage, or the local folder."""
+    if settings.storage_backend != "supabase":
+        return local_blob_store(settings)
+    key = settings.supabase_service_role_key
+    if not settings.supabase_url or key is None or not key.get_secret_value():
+        raise NotConfigured(
+            "REDUB_STORAGE_BACKEND=supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY"
+        )
+    return SupabaseBlobStore(
+        settings.supabase_url,
+        key.get_secret_value(),
+        settings.supabase_bucket,
+        timeout_s=settings.supabase_timeout_s,
+    )
 
 
 def local_blob_store(settings: Settings) -> LocalBlobStore:

@@ -1,0 +1,117 @@
+"""Declared uploads with REDUB_STORAGE_BACKEND=supabase: the client PUTs straight to Storage's
+signed upload URL (a local server speaking its API), and `complete` verifies what Storage holds."""
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.gateway_app import Gateway, gateway
+from tests.support.media import tone_wav
+from tests.support.supabase_storage_fake import StorageFake
+
+
+@pytest.fixture
+def bucket(supabase_storage: StorageFake) -> str:
+    name = f"g-{uuid.uuid4().hex[:10]}"
+    supabase_storage.create_bucket(name, file_size_limit=1_000_000)
+    return name
+
+
+@pytest.fixture
+async def gw(
+    database_url: str,
+    nats_url: str,
+    stream_prefix: str,
+    tmp_path: Path,
+    supabase_storage: StorageFake,
+    bucket: str,
+) -> AsyncIterator[Gateway]:
+    async with gateway(
+        database_url,
+        nats_url,
+        stream_prefix,
+        tmp_path,
+        storage_backend="supabase",
+        supabase_url=supabase_storage.url,
+        supabase_service_role_key=supabase_storage.service_key,
+        supabase_bucket=bucket,
+    ) as g:
+        yield g
+
+
+async def declare(gw: Gateway, data: bytes) -> dict[str, Any]:
+    body = {
+        "kind": "voice",
+        "filename": "stem.wav",
+        "content_type": "audio/wav",
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    r = await gw.client.post("/v1/uploads", json=body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def send(ticket: dict[str, Any], data: bytes) -> httpx.Response:
+    # As the user's client does: only the URL and the headers the ticket names, no key.
+    async with httpx.AsyncClient() as client:
+        return await client.put(
+            ticket["upload_url"], content=data, headers=ticket["upload_headers"]
+        )
+
+
+async def test_declare_put_to_storage_then_complete(
+    gw: Gateway, supabase_storage: StorageFake, bucket: str, tmp_path: Path
+) -> None:
+    data = tone_wav(tmp_path / "v.wav", 2.0).read_bytes()
+    ticket = await declare(gw, data)
+    url = ticket["upload_url"]
+    assert url.startswith(f"{supabase_storage.url}/storage/v1/object/upload/sign/{bucket}/")
+    assert supabase_storage.service_key not in url
+    assert (await send(ticket, data)).status_code == 200
+    r = await gw.client.post(f"/v1/uploads/{ticket['upload_id']}/complete")
+    assert r.status_code == 200, r.text
+    done = r.json()
+    assert done["status"] == "verified" and abs(done["duration_s"] - 2.0) < 0.01
+    assert list(supabase_storage.objects(bucket).values()) == [data]
+    # Storage holds the object once: the same URL cannot replace it.
+    again = await send(ticket, b"x" * len(data))
+    assert again.status_code == 400 and again.json()["statusCode"] == "409"
+    assert list(supabase_storage.objects(bucket).values()) == [data]
+
+
+async def test_bytes_that_differ_from_the_declaration_are_refused_and_removed(
+    gw: Gateway, supabase_storage: StorageFake, bucket: str, tmp_path: Path
+) -> None:
+    data = tone_wav(tmp_path / "v.wav", 1.0).read_bytes()
+    ticket = await declare(gw, data)
+    r = await gw.client.post(f"/v1/uploads/{ticket['upload_id']}/complete")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_uploaded"
+    # Storage does not check the declaration as bytes arrive: `complete` does.
+    assert (await send(ticket, data[:-1] + b"\x01")).status_code == 200
+    r = await gw.client.post(f"/v1/uploads/{ticket['upload_id']}/complete")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "checksum_mismatch"
+    assert supabase_storage.objects(bucket) == {}
+    # The bucket's size limit stops an oversized body as it arrives.
+    big = await declare(gw, b"x" * 1_500_000)
+    r = await send(big, b"x" * 1_500_000)
+    assert r.status_code == 400 and r.json()["statusCode"] == "413"
+    assert supabase_storage.objects(bucket) == {}
+
+
+async def test_storage_down_during_complete_is_a_retryable_503(
+    gw: Gateway, supabase_storage: StorageFake, bucket: str, tmp_path: Path
+) -> None:
+    data = tone_wav(tmp_path / "v.wav", 1.0).read_bytes()
+    ticket = await declare(gw, data)
+    assert (await send(ticket, data)).status_code == 200
+    supabase_storage.fail_next(503)
+    r = await gw.client.post(f"/v1/uploads/{ticket['upload_id']}/complete")
+    assert r.status_code == 503 and supabase_storage.service_key not in r.text
+    r = await gw.client.post(f"/v1/uploads/{ticket['upload_id']}/complete")
+    assert r.status_code == 200 and r.json()["status"] == "verified"
