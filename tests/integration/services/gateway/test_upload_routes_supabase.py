@@ -1,5 +1,6 @@
-"""Declared uploads with REDUB_STORAGE_BACKEND=supabase: the client PUTs straight to Storage's
-signed upload URL (a local server speaking its API), and `complete` verifies what Storage holds."""
+"""The gateway with REDUB_STORAGE_BACKEND=supabase (a local server speaking Storage's API): the
+client PUTs straight to Storage's signed upload URL and `complete` verifies what Storage holds;
+downloads redirect to Storage's signed URLs."""
 
 import hashlib
 import uuid
@@ -10,6 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from libs.events.catalogue import Artifact, DubReady, TranscriptReady
+from libs.storage.supabase_store import SupabaseBlobStore
+from tests.support.builders import blob, speech, step, translation
 from tests.support.gateway_app import Gateway, gateway
 from tests.support.media import tone_wav
 from tests.support.supabase_storage_fake import StorageFake
@@ -115,3 +119,45 @@ async def test_storage_down_during_complete_is_a_retryable_503(
     assert r.status_code == 503 and supabase_storage.service_key not in r.text
     r = await gw.client.post(f"/v1/uploads/{ticket['upload_id']}/complete")
     assert r.status_code == 200 and r.json()["status"] == "verified"
+
+
+async def test_downloads_redirect_to_storage_and_a_gone_blob_is_410(
+    gw: Gateway, supabase_storage: StorageFake, bucket: str, tmp_path: Path
+) -> None:
+    ids = []
+    for name in ("v", "b"):  # direct uploads: the gateway moves them into Storage
+        data = tone_wav(tmp_path / f"{name}.wav", 3.0).read_bytes()
+        r = await gw.client.post("/v1/uploads/file", files={"file": ("s.wav", data, "audio/wav")})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["upload_id"])
+    body = {"voice_upload_id": ids[0], "background_upload_id": ids[1]}
+    r = await gw.client.post("/v1/jobs", json={**body, "target_languages": ["fr"]})
+    assert r.status_code == 202, r.text
+    job_id = uuid.UUID(r.json()["job_id"])
+    key = f"jobs/{job_id}/mixer/x/fr/mix.wav"
+    ready = TranscriptReady(
+        transcript=blob("t"), segments=1, duration_s=3, target_languages=["fr"], provider="test"
+    )
+    await gw.store.append([step(job_id, ready)])
+    await gw.store.append([step(job_id, translation("fr"))])
+    await gw.store.append([step(job_id, speech("fr"))])
+    done = DubReady(language="fr", artifacts=[Artifact(kind="mix", blob=blob(key))])
+    await gw.store.append([step(job_id, done)])
+    blobs = SupabaseBlobStore(supabase_storage.url, supabase_storage.service_key, bucket)
+    try:
+        await blobs.put_bytes(key, b"RIFF-the-mix", "audio/wav")
+        links = await gw.client.get(f"/v1/jobs/{job_id}/download", params={"language": "fr"})
+        [link] = links.json()["files"]
+        r = await gw.client.get(link["url"], headers={"Authorization": ""})
+        assert r.status_code == 307
+        signed = r.headers["location"]
+        assert signed.startswith(f"{supabase_storage.url}/storage/v1/object/sign/{bucket}/")
+        assert supabase_storage.service_key not in signed
+        async with httpx.AsyncClient() as client:  # the user's client follows it, keyless
+            assert (await client.get(signed)).content == b"RIFF-the-mix"
+        await blobs.delete(key)
+        links = await gw.client.get(f"/v1/jobs/{job_id}/download", params={"language": "fr"})
+        r = await gw.client.get(links.json()["files"][0]["url"], headers={"Authorization": ""})
+        assert r.status_code == 410 and r.json()["error"]["code"] == "artifact_purged"
+    finally:
+        await blobs.close()
