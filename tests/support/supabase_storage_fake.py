@@ -101,6 +101,8 @@ class StorageFake:
         # list-v2 answers at most this many a page (1000 on the real server).
         self.max_page = 1000
         self.requests: list[str] = []  # "METHOD path?query" of every request received
+        # Headers of every upload that reached the end of its body.
+        self.uploads: list[dict[str, str]] = []
         self.app = Starlette(routes=self._routes())
 
     # --- test controls -----------------------------------------------------------------------
@@ -248,6 +250,7 @@ class StorageFake:
                 data = b"".join(chunks)
         except ClientDisconnect:
             return Response(status_code=499)  # the upload never completed: nothing is stored
+        self.uploads.append(dict(request.headers))
         if limit is not None and len(data) > limit:
             raise StorageError(
                 413, "Payload too large", "The object exceeded the maximum allowed size"

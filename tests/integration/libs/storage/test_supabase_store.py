@@ -187,11 +187,16 @@ async def test_list_follows_the_cursor_across_pages(
     assert len(pages) == 4
 
 
-async def test_uploads_are_streamed_raw_and_upserted(
+async def test_uploads_are_raw_bodies_upserted_with_their_length(
     store: SupabaseBlobStore, supabase_storage: StorageFake, tmp_path: Path
 ) -> None:
     source = tmp_path / "mix.wav"
     source.write_bytes(b"m" * 100)
+    before = len(supabase_storage.uploads)
     await store.put_file("jobs/j/mix.wav", source, "audio/wav")
     await store.put_file("jobs/j/mix.wav", source, "audio/wav")  # a retry replaces it
     assert supabase_storage.objects(store.bucket) == {"jobs/j/mix.wav": b"m" * 100}
+    for headers in supabase_storage.uploads[before:]:
+        # Not multipart: Storage streams a raw body to its backend as it arrives.
+        assert headers["content-type"] == "audio/wav" and headers["x-upsert"] == "true"
+        assert headers["content-length"] == "100" and "transfer-encoding" not in headers
