@@ -27,7 +27,9 @@ def bucket(supabase_storage: StorageFake) -> Iterator[str]:
 
 @pytest.fixture
 async def store(supabase_storage: StorageFake, bucket: str) -> AsyncIterator[SupabaseBlobStore]:
-    s = SupabaseBlobStore(supabase_storage.url, supabase_storage.service_key, bucket, timeout_s=2.0)
+    s = SupabaseBlobStore(
+        supabase_storage.url, supabase_storage.service_key, bucket, timeout_s=10.0
+    )
     yield s
     await s.close()
 
@@ -87,19 +89,19 @@ async def test_server_errors_are_outages(
 
 
 async def test_a_stalled_storage_times_out_as_an_outage(
-    supabase_storage: StorageFake, bucket: str
+    store: SupabaseBlobStore, supabase_storage: StorageFake, bucket: str
 ) -> None:
+    await store.put_bytes("a", b"a", "text/plain")
     url, key = supabase_storage.url, supabase_storage.service_key
-    store = SupabaseBlobStore(url, key, bucket, timeout_s=0.3)
+    impatient = SupabaseBlobStore(url, key, bucket, timeout_s=0.3)
     try:
-        await store.put_bytes("a", b"a", "text/plain")
-        supabase_storage.stall_next(1.0)  # longer than the store waits
+        supabase_storage.stall_next(1.5)  # longer than it waits
         with pytest.raises(StorageUnavailable) as caught:
-            await store.read_bytes("a")
+            await impatient.read_bytes("a")
         assert is_outage(caught.value)
         assert isinstance(caught.value.__cause__, httpx.TimeoutException)
     finally:
-        await store.close()
+        await impatient.close()
 
 
 async def test_an_unreachable_storage_is_an_outage(bucket: str) -> None:
