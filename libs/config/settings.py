@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     supabase_bucket: str = "redub"
     # One Storage request (a large upload or download: between two chunks).
     supabase_timeout_s: float = 60.0
+    # How long a call that meets a Storage outage is retried before it raises one.
+    supabase_retry_s: float = 10.0
 
     # JetStream layout: one stream for every event; subjects are `<prefix>.<event type>`.
     stream_name: str = "REDUB"

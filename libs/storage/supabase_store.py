@@ -7,13 +7,15 @@ new one, never part of one. Puts therefore upload straight to the key with `x-up
 """
 
 import asyncio
+import builtins
 import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from storage3 import AsyncStorageClient
@@ -29,6 +31,11 @@ from libs.storage.valid_keys import check_key, check_prefix
 CHUNK = 1 << 20
 # list-v2 answers at most this many objects a page.
 PAGE = 1000
+# Waits between retries of a call that met an outage: from this, doubling, up to the cap.
+RETRY_FIRST_S = 0.2
+RETRY_MAX_S = 5.0
+_OPEN = os.O_RDONLY | os.O_CLOEXEC
+T = TypeVar("T")
 
 
 class StorageUnavailable(Outage):
@@ -43,12 +50,22 @@ class SupabaseBlobStore(BlobStore):
     """Objects in `bucket` of the Supabase project at `url`, with the service-role key.
 
     The key authenticates this process only: signed URLs carry Storage's own scoped tokens.
-    One instance (one HTTP connection pool) per process; `close` it on shutdown.
+    One instance (one HTTP connection pool) per process; `close` it on shutdown. A call that
+    meets an outage is retried for up to `retry_for_s` (a blip costs a stage no delivery, and
+    its handler no second vendor call); a longer one raises `StorageUnavailable`.
     """
 
     serves_local_files = False
 
-    def __init__(self, url: str, service_key: str, bucket: str, *, timeout_s: float = 60.0):
+    def __init__(
+        self,
+        url: str,
+        service_key: str,
+        bucket: str,
+        *,
+        timeout_s: float = 60.0,
+        retry_for_s: float = 0.0,
+    ) -> None:
         base = f"{url.rstrip('/')}/storage/v1/"
         # Supabase's API gateway wants the key as `apikey`; Storage reads the role from the JWT.
         headers = {"apikey": service_key, "Authorization": f"Bearer {service_key}"}
@@ -59,6 +76,21 @@ class SupabaseBlobStore(BlobStore):
         self._files = self._client.from_(bucket)
         self._base = URL(base)
         self.bucket = bucket
+        self.retry_for_s = retry_for_s
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        # Every call retried is idempotent: reads, signing, an upsert of the same bytes, and a
+        # delete (whose retry after a lost answer reports 0 bytes freed).
+        deadline = time.monotonic() + self.retry_for_s
+        delay = RETRY_FIRST_S
+        while True:
+            try:
+                return await call()
+            except StorageUnavailable:
+                if time.monotonic() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -69,10 +101,21 @@ class SupabaseBlobStore(BlobStore):
     async def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         check_key(key)
         # Opened before any request, so a missing source fails with nothing sent.
-        fd = await asyncio.to_thread(os.open, source, os.O_RDONLY | os.O_CLOEXEC)
+        opened = [await asyncio.to_thread(os.open, source, _OPEN)]
+        if not stat.S_ISREG(os.fstat(opened[0]).st_mode):  # a pipe is read once: one try
+            return await self._put_fd(key, opened.pop(), content_type)
+
+        async def once() -> BlobRef:
+            fd = opened.pop() if opened else await asyncio.to_thread(os.open, source, _OPEN)
+            return await self._put_fd(key, fd, content_type)
+
+        return await self._retrying(once)
+
+    async def _put_fd(self, key: str, fd: int, content_type: str) -> BlobRef:
+        """Stream the file open on `fd` (closed here) to `key`."""
         reader = _HashingReader(fd)
-        st = os.fstat(fd)
         headers = {}
+        st = os.fstat(fd)
         if stat.S_ISREG(st.st_mode):  # a pipe's size is unknown: sent chunked
             headers["content-length"] = str(st.st_size)
         try:
@@ -85,7 +128,7 @@ class SupabaseBlobStore(BlobStore):
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
         check_key(key)
-        await self._upload(key, data, content_type, {})
+        await self._retrying(lambda: self._upload(key, data, content_type, {}))
         sha256 = hashlib.sha256(data).hexdigest()
         return BlobRef(key=key, size=len(data), sha256=sha256, content_type=content_type)
 
@@ -112,33 +155,48 @@ class SupabaseBlobStore(BlobStore):
 
     async def read_bytes(self, key: str) -> bytes:
         check_key(key)
-        with _translated(key):
-            return await self._files.download(key)
+
+        async def once() -> bytes:
+            with _translated(key):
+                return await self._files.download(key)
+
+        return await self._retrying(once)
 
     @contextlib.asynccontextmanager
     async def open_local(self, key: str) -> AsyncIterator[Path]:
         url = self._object_url(key)
         with scratch_files(key.rpartition("/")[2]) as [path]:
-            with _translated(key):
-                async with self._http.stream("GET", url) as r:
-                    if r.status_code != 200:
-                        await r.aread()
-                        _raise_for(r, key)
-                    with path.open("wb") as out:
-                        async for chunk in r.aiter_bytes(CHUNK):
-                            out.write(chunk)  # page-cache writes: cheaper than a thread hop
+
+            async def once() -> None:
+                with _translated(key):
+                    async with self._http.stream("GET", url) as r:
+                        if r.status_code != 200:
+                            await r.aread()
+                            _raise_for(r, key)
+                        with path.open("wb") as out:  # a retry starts the copy over
+                            async for chunk in r.aiter_bytes(CHUNK):
+                                out.write(chunk)  # page-cache writes: cheaper than a thread hop
+
+            await self._retrying(once)
             yield path
 
     async def delete(self, key: str) -> int:
         check_key(key)
+
+        async def once() -> list[dict[str, Any]]:
+            with _translated(key):
+                return await self._files.remove([key])
+
         # Deleting by name answers the rows it removed, with their sizes: one request, and
         # a concurrent delete of the same object frees its bytes only once.
-        with _translated(key):
-            removed = await self._files.remove([key])
+        removed = await self._retrying(once)
         return sum(_size(row) for row in removed if row.get("name") == key)
 
     async def list(self, prefix: str = "") -> list[StoredObject]:
         check_prefix(prefix)
+        return await self._retrying(lambda: self._list(prefix))
+
+    async def _list(self, prefix: str) -> "builtins.list[StoredObject]":
         found: list[StoredObject] = []
         cursor: str | None = None
         with _translated(prefix):
@@ -160,6 +218,9 @@ class SupabaseBlobStore(BlobStore):
         check_key(key)
         if expires_in_s <= 0:
             raise ValueError(f"expires_in_s must be positive, not {expires_in_s}")
+        return await self._retrying(lambda: self._sign(key, expires_in_s, method))
+
+    async def _sign(self, key: str, expires_in_s: int, method: HttpMethod) -> str:
         with _translated(key):
             if method == "GET":
                 signed = await self._files.create_signed_url(key, expires_in_s)

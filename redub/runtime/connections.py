@@ -61,6 +61,7 @@ def blob_store(settings: Settings) -> BlobStore:
         key.get_secret_value(),
         settings.supabase_bucket,
         timeout_s=settings.supabase_timeout_s,
+        retry_for_s=settings.supabase_retry_s,
     )
 
 

@@ -126,6 +126,10 @@ class StorageFake:
         with self._lock:
             self._faults.extend([("stall", seconds)] * times)
 
+    def pending_faults(self) -> int:
+        with self._lock:
+            return len(self._faults)
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()

@@ -88,6 +88,37 @@ async def test_server_errors_are_outages(
     assert await store.read_bytes("jobs/j/a") == b"a"
 
 
+async def test_a_blip_is_retried_within_the_budget_and_a_longer_outage_raises(
+    store: SupabaseBlobStore, supabase_storage: StorageFake, bucket: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "mix.wav"
+    source.write_bytes(b"m" * 300_000)
+    url, key = supabase_storage.url, supabase_storage.service_key
+    patient = SupabaseBlobStore(url, key, bucket, retry_for_s=5.0)
+    try:
+        supabase_storage.fail_next(502, times=2)
+        ref = await patient.put_file("jobs/j/mix.wav", source, "audio/wav")
+        assert ref.size == 300_000 and source.exists()
+        supabase_storage.fail_next(503, times=2, in_body=True)
+        async with patient.open_local("jobs/j/mix.wav") as path:
+            assert path.read_bytes() == b"m" * 300_000
+        supabase_storage.fail_next(503)
+        assert await patient.delete("jobs/j/mix.wav") == 300_000
+        supabase_storage.fail_next(503)
+        assert await patient.list("jobs/") == []
+    finally:
+        await patient.close()
+    brief = SupabaseBlobStore(url, key, bucket, retry_for_s=0.5)
+    try:
+        supabase_storage.fail_next(503, times=50)
+        with pytest.raises(StorageUnavailable):
+            await brief.read_bytes("jobs/j/mix.wav")
+        assert 2 <= 50 - supabase_storage.pending_faults() <= 4, "retried, then gave up"
+    finally:
+        await brief.close()
+        supabase_storage.clear_faults()
+
+
 async def test_a_stalled_storage_times_out_as_an_outage(
     store: SupabaseBlobStore, supabase_storage: StorageFake, bucket: str
 ) -> None:

@@ -44,6 +44,7 @@ async def gw(
         supabase_url=supabase_storage.url,
         supabase_service_role_key=supabase_storage.service_key,
         supabase_bucket=bucket,
+        supabase_retry_s=0.0,  # an outage answers at once (the store's retries have their tests)
     ) as g:
         yield g
 
