@@ -43,7 +43,7 @@ class StorageUnavailable(Outage):
 
 
 class StorageRefused(RuntimeError):
-    """Storage refused the request (a missing bucket, a bad key or key, a size limit)."""
+    """Storage refused the request (a missing bucket, a wrong service key, a size limit)."""
 
 
 class SupabaseBlobStore(BlobStore):
@@ -317,4 +317,5 @@ def _failure(status: int | str, error: str, message: str, key: str) -> Exception
         return KeyError(key)
     if code.startswith("5") or code == "429":
         return StorageUnavailable(f"Supabase Storage answered {code} ({error}): {message}")
-    return StorageRefused(f"Supabase Storage refused {key!r}: {code} {error}: {message}")
+    # No key in the message: a stage failure's reason is shown to the job's owner.
+    return StorageRefused(f"Supabase Storage refused the request: {code} {error}: {message}")
