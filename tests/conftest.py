@@ -20,6 +20,7 @@ from libs.servers import EmbeddedNats, EmbeddedPostgres
 from libs.servers.nats_cluster import NatsCluster
 from redub.runtime.dev_stack import SERVICES, DevStack
 from tests.support.fake_vendors import FakeVendors
+from tests.support.supabase_storage_fake import RunningFake, StorageFake
 
 SERVERS_ENV = "REDUB_TEST_SERVERS"
 
@@ -250,3 +251,11 @@ def fake_vendors() -> Iterator[FakeVendors]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def supabase_storage() -> Iterator[StorageFake]:
+    """A local Supabase Storage (the object API's wire format) on 127.0.0.1 for the session;
+    tests make a bucket of their own with `create_bucket`."""
+    with RunningFake(StorageFake(service_key=f"service-{uuid.uuid4().hex}")) as fake:
+        yield fake

@@ -2,9 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,25 @@ class Settings(BaseSettings):
     # Work in progress (rendered audio before it is stored); the system's temp folder when
     # unset. Beside the embedded blob store, storing a finished file is a rename.
     scratch_dir: Path | None = None
+
+    # Object storage: "local" (the folder above, URLs signed by the gateway) or "supabase"
+    # (Supabase Storage, one private bucket; the service-role key stays in this process: clients
+    # only ever get Storage's own signed URLs).
+    storage_backend: Literal["local", "supabase"] = "local"
+    supabase_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDUB_SUPABASE_URL", "SUPABASE_URL")
+    )
+    supabase_service_role_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "REDUB_SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_SERVICE_ROLE_KEY"
+        ),
+    )
+    supabase_bucket: str = "redub"
+    # One Storage request (a large upload or download: between two chunks).
+    supabase_timeout_s: float = 60.0
+    # How long a call that meets a Storage outage is retried before it raises one.
+    supabase_retry_s: float = 10.0
 
     # JetStream layout: one stream for every event; subjects are `<prefix>.<event type>`.
     stream_name: str = "REDUB"

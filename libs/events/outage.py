@@ -4,9 +4,16 @@ import asyncpg
 import nats.errors
 import nats.js.errors
 
+
+class Outage(Exception):
+    """A server of ours answered that it cannot serve now (a 5xx, a 429) or was unreachable,
+    told by an adapter whose client library has its own error types (e.g. httpx's)."""
+
+
 # An outage of PostgreSQL or NATS is not a job's fault: work that meets one is held and
 # retried, and no delivery of the job's message is charged for it.
 _OUTAGE: tuple[type[BaseException], ...] = (
+    Outage,
     OSError,  # refused, reset, unreachable (ConnectionError is one)
     TimeoutError,  # a pool acquire or a publish that got no answer
     asyncpg.PostgresConnectionError,

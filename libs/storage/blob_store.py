@@ -67,3 +67,6 @@ class BlobStore(ABC):
     @abstractmethod
     async def signed_url(self, key: str, expires_in_s: int, method: HttpMethod = "GET") -> str:
         """A URL that lets its holder `method` the object for `expires_in_s` seconds."""
+
+    async def close(self) -> None:  # noqa: B027 (a store with nothing open need not override it)
+        """Release what the store holds open (a remote store's connections); once, at exit."""

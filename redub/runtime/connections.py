@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from libs.config.settings import Settings
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
+from libs.storage.blob_store import BlobStore
 from libs.storage.local_store import LocalBlobStore
+from libs.storage.supabase_store import SupabaseBlobStore
 from redub.runtime.vendors import VendorSessions
 
 
 class NotConfigured(RuntimeError):
-    """A required URL is missing from the environment."""
+    """A required URL (or key) is missing from the environment."""
 
 
 @dataclass(slots=True)
@@ -19,21 +21,26 @@ class Connections:
 
     store: PostgresEventStore
     bus: JetStreamBus
-    blobs: LocalBlobStore
+    blobs: BlobStore
     # Vendor HTTP clients, opened on first use and closed with the rest.
     vendors: VendorSessions
 
     async def close(self) -> None:
-        """Close the vendors' clients, drain the bus, then close the pool."""
-        await self.vendors.close()
-        await self.bus.close()
-        await self.store.close()
+        """Close the vendors' clients, drain the bus, then close the pool and the blob store's
+        connections."""
+        try:
+            await self.vendors.close()
+            await self.bus.close()
+            await self.store.close()
+        finally:
+            await self.blobs.close()
 
 
 async def connect(settings: Settings, pool_size: int = 10, provision: bool = True) -> Connections:
     """Connect to Postgres and NATS and (unless told not to) make sure the stream exists."""
     if not settings.database_url or not settings.nats_url:
         raise NotConfigured("set DATABASE_URL and NATS_URL (or run `redub dev`)")
+    blobs = blob_store(settings)  # checked before anything is opened
     store = await PostgresEventStore.connect(settings.database_url, max_size=pool_size)
     bus = await JetStreamBus.connect(
         settings.nats_servers,
@@ -44,7 +51,25 @@ async def connect(settings: Settings, pool_size: int = 10, provision: bool = Tru
     )
     if provision:
         await bus.provision()
-    return Connections(store, bus, local_blob_store(settings), VendorSessions(settings))
+    return Connections(store, bus, blobs, VendorSessions(settings))
+
+
+def blob_store(settings: Settings) -> BlobStore:
+    """The blob store REDUB_STORAGE_BACKEND names: Supabase Storage, or the local folder."""
+    if settings.storage_backend != "supabase":
+        return local_blob_store(settings)
+    key = settings.supabase_service_role_key
+    if not settings.supabase_url or key is None or not key.get_secret_value():
+        raise NotConfigured(
+            "REDUB_STORAGE_BACKEND=supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY"
+        )
+    return SupabaseBlobStore(
+        settings.supabase_url,
+        key.get_secret_value(),
+        settings.supabase_bucket,
+        timeout_s=settings.supabase_timeout_s,
+        retry_for_s=settings.supabase_retry_s,
+    )
 
 
 def local_blob_store(settings: Settings) -> LocalBlobStore:

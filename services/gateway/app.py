@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from libs.auth.tokens import Principal
 from libs.config.settings import Settings
 from libs.events.job_view import JobView
+from libs.events.outage import Outage
 from services.gateway.auth import BearerAuth, current_principal, token_verifier
 from services.gateway.body_limit import BodyLimit
 from services.gateway.context import GatewayContext
@@ -39,6 +40,9 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    # An outage an adapter names (Storage answering 503, say) is expected: the same 503, but
+    # answered in place rather than by the last-resort handler, which re-raises.
+    app.add_exception_handler(Outage, unexpected_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
     app.include_router(router)
     app.include_router(download_router)

@@ -114,7 +114,10 @@ async def serve_artifact(ctx: Ctx, job_id: UUID, a: ArtifactView) -> Response:
     if a.purged_at is not None:
         raise _purged()
     if not ctx.blobs.serves_local_files:
-        url = await ctx.blobs.signed_url(a.key, REDIRECT_TTL_S)
+        try:
+            url = await ctx.blobs.signed_url(a.key, REDIRECT_TTL_S)
+        except KeyError:  # a remote store signs only objects it holds
+            raise _purged() from None
         return RedirectResponse(url, status_code=307)
     # The local copy must outlive this function: the response streams it after.
     local = AsyncExitStack()

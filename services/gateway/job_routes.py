@@ -51,9 +51,9 @@ Ctx = Annotated[GatewayContext, Depends(_ctx)]
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    # Any route may refuse a token (401), an oversized body (413), bad input (422), and answer
-    # 503 while our own infrastructure is away.
-    return {s: {"model": ErrorOut} for s in (401, 413, 422, 503, *statuses)}
+    # Any route may refuse a token (401), a path it cannot route (404), an oversized body
+    # (413) or bad input (422), and answer 503 while our own infrastructure is away.
+    return {s: {"model": ErrorOut} for s in (401, 404, 413, 422, 503, *statuses)}
 
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
