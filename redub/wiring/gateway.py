@@ -8,14 +8,17 @@ from libs.config.settings import Settings
 from libs.events.relay import run_relay
 from redub.runtime.connections import connect
 from redub.runtime.heap import settle_heap
+from redub.runtime.providers import language_support
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 
 
 async def serve_gateway(settings: Settings) -> None:
     """Serve HTTP until SIGTERM/SIGINT (uvicorn handles both), then close connections."""
+    # Asked of the providers once, before serving: a submission is checked against it.
+    languages = language_support(settings)
     conns = await connect(settings)
-    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
+    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs, languages))
     config = uvicorn.Config(
         app,
         host=settings.gateway_host,

@@ -17,6 +17,7 @@ from libs.auth.tokens import Principal
 from libs.events.commit import Commit, ConcurrencyError, HandledKey
 from libs.events.envelope import NewEvent
 from libs.events.job_view import JobView
+from libs.languages.support import LanguageSupport
 from libs.media.errors import MediaError
 from libs.media.probe import probe_duration
 from libs.storage.keys import upload_key
@@ -29,7 +30,8 @@ from services.gateway.errors import (
     validation_error_handler,
 )
 from services.gateway.job_out import job_out
-from services.gateway.schemas import JobOut, JobRequest, UploadOut
+from services.gateway.languages_out import languages_out
+from services.gateway.schemas import JobOut, JobRequest, LanguagesOut, UploadOut
 from services.gateway.submission import build_submission, same_submission
 from services.gateway.uploads import get_upload, insert_upload
 
@@ -43,6 +45,12 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
+    support = ctx.languages or LanguageSupport.unchecked(tuple(ctx.settings.supported_languages))
+
+    @app.get("/v1/languages", response_model=LanguagesOut)
+    async def list_languages(user: User) -> LanguagesOut:
+        """The languages jobs may name, and what each configured provider can do."""
+        return languages_out(support)
 
     @app.post("/v1/uploads", status_code=201, response_model=UploadOut)
     async def upload_stem(file: UploadFile, user: User) -> UploadOut:
@@ -93,7 +101,9 @@ def create_app(ctx: GatewayContext) -> FastAPI:
         """Start dubbing two uploaded stems into the target languages."""
         voice = await get_upload(ctx.store.pool, body.voice_upload_id, user.user_id)
         background = await get_upload(ctx.store.pool, body.background_upload_id, user.user_id)
-        payload = build_submission(body, voice, background, user.user_id, ctx.settings)
+        payload = build_submission(
+            body, voice, background, user.user_id, ctx.settings, ctx.languages
+        )
         # A retried request with the same Idempotency-Key maps to the same job.
         job_id = uuid5(user.user_id, idempotency_key) if idempotency_key else uuid4()
         event = NewEvent(

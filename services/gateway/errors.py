@@ -11,11 +11,12 @@ log = structlog.get_logger()
 class ApiError(Exception):
     """Raised by handlers; rendered as `{"error": {"code", "message"}}`."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, details: object = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details
 
 
 def error_body(code: str, message: str, details: object = None) -> dict[str, object]:
@@ -30,7 +31,9 @@ async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Render an `ApiError`."""
     assert isinstance(exc, ApiError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=headers
+    )
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
