@@ -1,5 +1,6 @@
 """`python -m bench`: the pipeline benchmark with its bare-bus baseline, the mixed-work one
-(replicas under fast and slow work items), then the replay one."""
+(replicas under fast and slow work items), the replay one, then the transcriber on the demo
+voice (faster-whisper against pocketsphinx)."""
 
 import argparse
 import asyncio
@@ -21,6 +22,7 @@ from bench.pipeline import bench_settings, start_stages
 from bench.replay import ReplayMeasured, run_replay
 from bench.report import REPO, emit, figure, progress
 from bench.servers import nats_pid, postgres_pid, start_nats, start_postgres
+from bench.stt import stt_bench
 
 PIPELINE_THROUGHPUT_TARGET = 0.15
 # The bare bus workers pull this many messages at a time (they have no stage runner).
@@ -35,7 +37,9 @@ P50_TARGET_MS = 100.0
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--only", choices=("pipeline", "mixed_work", "replay"), help="run one benchmark")
+    p.add_argument(
+        "--only", choices=("pipeline", "mixed_work", "replay", "stt"), help="run one benchmark"
+    )
     p.add_argument("--jobs", type=int, default=300, help="jobs in the throughput burst")
     p.add_argument("--rate", type=float, default=20.0, help="steady load, jobs/s")
     p.add_argument("--seconds", type=float, default=15.0, help="steady load duration")
@@ -74,6 +78,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "for object storage; the servers' data stays in --dir); 'none' keeps them in --dir",
     )
     p.add_argument("--keep", action="store_true", help="keep the run's folder (logs, data)")
+    t = p.add_argument_group("stt", "the transcriber on the demo voice (faster-whisper)")
+    t.add_argument("--stt-runs", type=int, default=5, help="timed transcriptions (median)")
+    t.add_argument("--stt-beam", type=int, default=5, help="faster-whisper beam size")
     m = p.add_argument_group("mixed_work", "replicas under 10 ms items and 1-in-10 2 s items")
     m.add_argument("--mixed-jobs", type=int, default=40, help="timed jobs per run")
     m.add_argument("--mixed-rate", type=float, default=4.0, help="submissions, jobs/s")
@@ -241,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "replay"):
             with ExitStack() as servers:
                 replay_bench(args, root, servers)
+        if args.only in (None, "stt"):
+            for fig in stt_bench(args.stt_runs, args.stt_beam):
+                emit(fig)
     progress(f"done in {time.monotonic() - started:.0f} s")
     return 0
 
