@@ -18,6 +18,7 @@ from psycopg import sql
 from libs.config.settings import Settings
 from libs.servers import EmbeddedNats, EmbeddedPostgres
 from redub.runtime.dev_stack import SERVICES, DevStack
+from tests.support.fake_vendors import FakeVendors
 
 SERVERS_ENV = "REDUB_TEST_SERVERS"
 
@@ -197,3 +198,16 @@ def start_stack(
         return make_stack(nats_url, database_url, stream_prefix, **env)
 
     return start
+
+
+# -- vendors: a local fake of Deepgram, OpenAI and ElevenLabs (tests/support/fake_vendors.py)
+
+
+@pytest.fixture
+def fake_vendors() -> Iterator[FakeVendors]:
+    """The fake vendor server on 127.0.0.1, answering at once."""
+    server = FakeVendors().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -19,6 +19,7 @@ class RunnerOverrides(BaseSettings):
     backoff_base_s: float | None = None
     backoff_max_s: float | None = None
     handler_timeout_s: float | None = None
+    transient_hold_s: float | None = None
     fetch_timeout_s: float | None = None
 
 

@@ -25,7 +25,7 @@ from libs.events.poison import settle_poison
 from libs.events.precheck_batcher import PrecheckBatcher
 from libs.events.relay import run_relay
 from libs.events.runner_config import RunnerConfig
-from libs.events.stage import P, PermanentError, Stage
+from libs.events.stage import P, PermanentError, Stage, TransientError
 from libs.events.store import EventStore
 from libs.events.work import WorkItem
 from libs.observability.metrics import (
@@ -198,16 +198,35 @@ class StageRunner(Generic[P]):
             return None
         return payload, [(i, k) for i, k in zip(items, keys, strict=True) if k not in done]
 
+    def _work(self, d: Delivery, item: str) -> WorkItem:
+        return WorkItem(d.event, item, d.attempt, f"{self._token_prefix}{next(self._tokens):08x}")
+
     async def _item(self, d: Delivery, payload: P, item: str, key: HandledKey) -> bool:
         """One item: handle, commit. True when settled (done, or failed for good)."""
         c = self.config
-        work = WorkItem(d.event, item, d.attempt, f"{self._token_prefix}{next(self._tokens):08x}")
+        work = self._work(d, item)
         failure: str | None = None
         started = time.perf_counter()
+        held_until = time.monotonic() + c.transient_hold_s
+        transient_tries = 0
         with structlog.contextvars.bound_contextvars(item=item, attempt=d.attempt):
             try:
-                async with asyncio.timeout(c.handler_timeout_s) as deadline:
-                    payloads = list(await self.stage.handle(payload, work))
+                while True:
+                    try:
+                        async with asyncio.timeout(c.handler_timeout_s) as deadline:
+                            payloads = list(await self.stage.handle(payload, work))
+                        break
+                    except TransientError as exc:
+                        # A vendor's bad minute: try again in place while the message is held
+                        # (heartbeats keep it), under a new attempt's keys; no delivery used.
+                        transient_tries += 1
+                        wait = _transient_wait(exc, transient_tries, c)
+                        if self.stop.is_set() or time.monotonic() + wait > held_until:
+                            raise
+                        log.warning("transient error; retrying in place", error=_reason(exc))
+                        await self._discard(work)
+                        await self._wait(self.stop, wait)
+                        work = self._work(d, item)
             except PermanentError as exc:
                 failure = _reason(exc)
             except Exception as exc:
@@ -372,6 +391,13 @@ class _CommitTries:
 
     # A try failed with the server unreachable: it may have committed nonetheless.
     uncertain: bool = False
+
+
+def _transient_wait(exc: TransientError, tries: int, c: RunnerConfig) -> float:
+    """The vendor's `Retry-After` when it gave one, else the runner's backoff by try."""
+    if exc.retry_after_s is not None:
+        return max(exc.retry_after_s, 0.0)
+    return backoff_delay(tries, c.backoff_base_s, c.backoff_max_s)
 
 
 def _reason(exc: BaseException) -> str:

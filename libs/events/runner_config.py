@@ -18,6 +18,9 @@ class RunnerConfig:
     # Heartbeats keep a long handler's message; this bounds a hung one (a vendor that
     # never answers), so its message is retried instead of held forever.
     handler_timeout_s: float = 900.0
+    # A `TransientError` (a vendor's bad minute) is retried in place, the message held, for
+    # up to this long; past it, the error is an ordinary failure that uses a delivery.
+    transient_hold_s: float = 300.0
     # How long one idle fetch waits for a message before looking at `stop` again.
     fetch_timeout_s: float = 1.0
     relay_interval_s: float = 1.0

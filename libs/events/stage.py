@@ -15,6 +15,17 @@ class PermanentError(Exception):
     """A failure that retrying cannot fix (bad input, unsupported language): fail at once."""
 
 
+class TransientError(Exception):
+    """A failure that is nobody's fault and passes (a vendor's rate limit or bad minute,
+    its own retries spent): the runner tries the work again in place, holding the message,
+    so a vendor's bad minute does not use up the job's deliveries."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        # How long the vendor asked us to wait, when it said.
+        self.retry_after_s = retry_after_s
+
+
 class Stage(ABC, Generic[P]):
     """One step of the pipeline: consumes one payload type through one durable consumer."""
 

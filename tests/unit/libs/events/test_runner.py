@@ -11,7 +11,7 @@ from libs.events.envelope import RecordedEvent
 from libs.events.memory_bus import MemoryBus
 from libs.events.memory_store import MemoryEventStore
 from libs.events.runner import RunnerConfig, StageRunner
-from libs.events.stage import PermanentError, Stage
+from libs.events.stage import PermanentError, Stage, TransientError
 from libs.events.work import WorkItem
 from tests.support.builders import blob, new_job, recorded, step, transcript
 from tests.support.outbox_peek import pending
@@ -313,3 +313,59 @@ async def test_hung_handler_times_out_and_ends_in_a_failure_event() -> None:
     assert stage.calls == ["fr"] * FAST.max_deliver
     [f] = [e for e in await store.read_stream(job.job_id) if e.type == "stage.failed"]
     assert "did not finish within 0.05 s" in f.payload.model_dump()["reason"]
+
+
+class VendorBadMinute(Translate):
+    """Raises a vendor's transient error `times` times, then works."""
+
+    def __init__(self, times: int, retry_after_s: float | None = None) -> None:
+        super().__init__()
+        self.times = times
+        self.retry_after_s = retry_after_s
+
+    async def handle(self, payload: TranscriptReady, work: WorkItem) -> Sequence[Payload]:
+        self.calls.append(work.item)
+        if len(self.calls) <= self.times:
+            raise TransientError("vendor said 503", retry_after_s=self.retry_after_s)
+        return [
+            TranslationReady(language=work.item, translation=blob("x"), segments=1, provider="t")
+        ]
+
+
+async def test_a_transient_vendor_error_is_retried_in_place_without_using_deliveries() -> None:
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    # More transient errors than the message has deliveries: a naked retry would fail the job.
+    stage = VendorBadMinute(times=FAST.max_deliver + 2, retry_after_s=0.01)
+    runner = StageRunner(stage, store, bus, replace(FAST, transient_hold_s=5.0))
+
+    async def done() -> bool:
+        return "translation.ready" in types(await store.read_stream(job.job_id))
+
+    await run_until(runner, done)
+    assert stage.calls == ["fr"] * (FAST.max_deliver + 3)
+    assert "stage.failed" not in types(await store.read_stream(job.job_id))
+    # Each failed try's output was removed, under its own attempt's keys.
+    assert len(stage.discarded) == FAST.max_deliver + 2
+    assert len({w.token for w in stage.discarded}) == FAST.max_deliver + 2
+    assert {w.attempt for w in stage.discarded} == {1}, "all within the first delivery"
+
+
+async def test_a_transient_error_past_the_hold_uses_deliveries_and_then_fails_with_its_reason() -> (
+    None
+):
+    store, bus = MemoryEventStore(), MemoryBus()
+    job = await transcribed_job(store, bus, ("fr",))
+    stage = VendorBadMinute(times=10_000, retry_after_s=0.05)
+    runner = StageRunner(stage, store, bus, replace(FAST, transient_hold_s=0.12))
+
+    async def failed() -> bool:
+        view = await store.load_view(job.job_id)
+        return view is not None and view.status == "failed"
+
+    await run_until(runner, failed)
+    [f] = [e for e in await store.read_stream(job.job_id) if e.type == "stage.failed"]
+    assert f.payload.model_dump()["attempts"] == FAST.max_deliver
+    assert "vendor said 503" in f.payload.model_dump()["reason"]
+    # A few tries per delivery (the hold), not one: and not unbounded either.
+    assert FAST.max_deliver < len(stage.calls) <= FAST.max_deliver * 4

@@ -1,0 +1,1 @@
+"""What every vendor client shares: errors the runner understands, retries, limits."""
