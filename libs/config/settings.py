@@ -64,6 +64,54 @@ class Settings(BaseSettings):
     apertium_bin: str = "apertium"
     apertium_modes_dir: Path = Path("/usr/share/apertium/modes")
 
+    # -- Vendors (issue 13) ---------------------------------------------------------------
+    # With no key set everything stays offline. A key (REDUB_* or the vendor's usual name)
+    # makes that vendor the default for what it does, unless a provider is set explicitly.
+    deepgram_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDUB_DEEPGRAM_API_KEY", "DEEPGRAM_API_KEY")
+    )
+    deepgram_base_url: str = "https://api.deepgram.com"
+    deepgram_stt_model: str = "nova-3"
+    deepgram_diarize: bool = True
+    deepgram_max_concurrent: int = 8
+    openai_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDUB_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    # Any OpenAI-compatible server (a local one included).
+    openai_base_url: str = Field(
+        default="https://api.openai.com/v1",
+        validation_alias=AliasChoices("REDUB_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+    )
+    openai_model: str = "gpt-4.1-mini"
+    openai_max_concurrent: int = 8
+    openai_batch_lines: int = 40
+    openai_context_lines: int = 15
+    elevenlabs_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDUB_ELEVENLABS_API_KEY", "ELEVENLABS_API_KEY"),
+    )
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    elevenlabs_model: str = "eleven_multilingual_v2"
+    elevenlabs_max_concurrent: int = 4
+    # Feature flag: jobs may ask for a premium voice (ElevenLabs; needs its key too).
+    premium_voices: bool = False
+    # Every vendor call: its timeout, and the retries inside the call before the stage
+    # runner holds the message and tries the work again later.
+    vendor_timeout_s: float = 60.0
+    vendor_retry_attempts: int = 4
+    vendor_retry_base_s: float = 0.5
+    vendor_retry_max_s: float = 20.0
+    # Text-to-speech providers in order of preference: a language goes to the first that
+    # speaks it ("deepgram" is skipped without its key). Empty: the vendors with a key, then
+    # REDUB_TTS_PROVIDER.
+    tts_order: list[str] = []
+    # Lines one synthesizer work item speaks at once (the vendor's own bound applies too).
+    synth_line_concurrency: int = 8
+    # A glossary for every job: JSON {"source term": "fixed rendering"} (itself: keep it).
+    glossary_file: Path | None = None
+    # Price overrides: JSON {"version": ..., "prices": [...]} over the vendors' list prices.
+    price_table_file: Path | None = None
+
     # Gateway.
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080

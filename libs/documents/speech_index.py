@@ -18,6 +18,8 @@ class ClipEntry(BaseModel):
     speaker: str | None = None
     # The provider's voice that spoke the line (for the manifest).
     voice: str | None = None
+    # The words spoken when they differ from the translation's line (shortened to fit).
+    text: str | None = None
 
 
 class SpeechIndex(BaseModel):

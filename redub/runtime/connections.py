@@ -6,6 +6,7 @@ from libs.config.settings import Settings
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
 from libs.storage.local_store import LocalBlobStore
+from redub.runtime.vendors import VendorSessions
 
 
 class NotConfigured(RuntimeError):
@@ -19,9 +20,12 @@ class Connections:
     store: PostgresEventStore
     bus: JetStreamBus
     blobs: LocalBlobStore
+    # Vendor HTTP clients, opened on first use and closed with the rest.
+    vendors: VendorSessions
 
     async def close(self) -> None:
-        """Drain the bus, then close the pool."""
+        """Close the vendors' clients, drain the bus, then close the pool."""
+        await self.vendors.close()
         await self.bus.close()
         await self.store.close()
 
@@ -38,7 +42,7 @@ async def connect(settings: Settings, pool_size: int = 10) -> Connections:
         duplicate_window_s=settings.duplicate_window_s,
     )
     await bus.provision()
-    return Connections(store, bus, local_blob_store(settings))
+    return Connections(store, bus, local_blob_store(settings), VendorSessions(settings))
 
 
 def local_blob_store(settings: Settings) -> LocalBlobStore:

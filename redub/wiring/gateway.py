@@ -15,9 +15,9 @@ from services.gateway.context import GatewayContext
 
 async def serve_gateway(settings: Settings) -> None:
     """Serve HTTP until SIGTERM/SIGINT (uvicorn handles both), then close connections."""
-    # Asked of the providers once, before serving: a submission is checked against it.
-    languages = language_support(settings)
     conns = await connect(settings)
+    # Asked of the providers once, before serving: a submission is checked against it.
+    languages = language_support(settings, conns.vendors)
     app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs, languages))
     config = uvicorn.Config(
         app,

@@ -9,7 +9,7 @@ from services.transcriber.handler import Transcriber
 
 def build(settings: Settings, conns: Connections) -> Transcriber:
     """The transcriber stage with the configured speech-to-text provider."""
-    stt = speech_to_text(settings)
+    stt = speech_to_text(settings, conns.vendors)
     if isinstance(stt, FasterWhisperSpeechToText):
         # Verified and loaded before the first job: a model that is not the one pinned stops
         # the service at start with its reason, instead of failing every job.

@@ -1,20 +1,47 @@
-"""Synthesizer: `translation.ready` -> one spoken clip per line -> `speech.ready`."""
+"""Synthesizer: `translation.ready` -> one spoken clip per line -> `speech.ready`.
 
+Lines are spoken concurrently (bounded here and by the vendor's own limit). Paid speech is
+kept under a key derived from what produced it, in the job's cache outside any attempt's
+prefix, so a redelivery, a retry or a re-render pays only for lines not yet made; a line
+that overflows its slot past the stretch cap is shortened once (that request is cached too)
+and spoken again.
+"""
+
+import asyncio
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from libs.billing.price_table import merge_usage
+from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable, merge_usage
 from libs.documents.speech_index import ClipEntry, SpeechIndex
-from libs.documents.transcript import Transcript
-from libs.events.catalogue import Payload, SpeechReady, TranslationReady, Usage
+from libs.documents.transcript import Segment, Transcript
+from libs.events.catalogue import BlobRef, Payload, SpeechReady, TranslationReady, Usage
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
+from libs.storage.content_cache import JobResultCache
 from libs.storage.named_blobs import read_named
 from libs.storage.scratch import scratch_files
 from libs.synthesis.errors import UnsupportedLanguage
-from libs.synthesis.provider import TextToSpeech
+from libs.synthesis.provider import TextToSpeech, Voice
+from libs.synthesis.provider_table import SpeechProviders
+from libs.translation.length_budget import overflows, shortened_budget
+from libs.translation.provider import SourceLine
+from libs.translation.shortener import Shortener
+from libs.vendors.result_cache import caching_results, content_key
+
+
+@dataclass(frozen=True, slots=True)
+class _Clip:
+    """One spoken take of a line."""
+
+    blob: BlobRef
+    duration_s: float
+    text: str
+    # What making it cost now (nothing when it was made before).
+    usage: list[Usage]
 
 
 class Synthesizer(Stage[TranslationReady]):
@@ -27,41 +54,52 @@ class Synthesizer(Stage[TranslationReady]):
         concurrency=4, ack_wait_s=30.0, max_deliver=5, backoff_base_s=2.0, handler_timeout_s=1800.0
     )
 
-    def __init__(self, tts: TextToSpeech, blobs: BlobStore) -> None:
-        self.tts = tts
+    def __init__(
+        self,
+        tts: TextToSpeech | SpeechProviders,
+        blobs: BlobStore,
+        *,
+        line_concurrency: int = 8,
+        shortener: Shortener | None = None,
+        prices: PriceTable = DEFAULT_PRICE_TABLE,
+    ) -> None:
+        self.providers = tts if isinstance(tts, SpeechProviders) else SpeechProviders([tts])
         self.blobs = blobs
+        self.line_concurrency = line_concurrency
+        self.shortener = shortener
+        self.prices = prices
 
     async def handle(self, ready: TranslationReady, work: WorkItem) -> Sequence[Payload]:
         raw = await read_named(self.blobs, ready.translation, "translation")
         translation = Transcript.from_json(raw.decode())
-        out = AttemptBlobs(self.blobs, self.name, work)
         lang = ready.language
-        voices = self.tts.voices(lang)
-        if not voices:
-            raise PermanentError(str(UnsupportedLanguage(self.tts.name, lang)))
-        voice = voices[0]
-        clips: list[ClipEntry] = []
-        usage: list[Usage] = []
-        for seg in translation.segments:
-            with scratch_files("clip.wav") as [path]:
-                try:
-                    speech = await self.tts.synthesize(seg.text, lang, voice, path)
-                except UnsupportedLanguage as exc:
-                    raise PermanentError(str(exc)) from exc
-                key = out.key(f"{lang}/clips/{seg.index:05d}.wav")
-                ref = await self.blobs.move_file(key, path, "audio/wav")
-            usage.extend(speech.usage)
-            clips.append(
-                ClipEntry(
-                    index=seg.index,
-                    start=seg.start,
-                    end=seg.end,
-                    duration_s=speech.duration_s,
-                    blob=ref,
-                    speaker=seg.speaker,
-                    voice=voice.id,
-                )
-            )
+        tts = self.providers.for_language(lang, premium=_premium(ready))
+        if tts is None:
+            names = ", ".join(self.providers.names()) or "none"
+            raise PermanentError(f"no configured text-to-speech provider ({names}) speaks {lang!r}")
+        voices = tts.voices(lang)
+        out = AttemptBlobs(self.blobs, self.name, work)
+        cache = JobResultCache(self.blobs, work.job_id, work.token) if self._paid(tts) else None
+        lines = asyncio.Semaphore(self.line_concurrency)
+
+        async def speak(seg: Segment) -> tuple[ClipEntry, list[Usage]]:
+            async with lines:
+                return await self._line(tts, lang, seg, self.choose_voice(seg, voices), out, cache)
+
+        # A shortening request made inside a line finds the job's cache through this.
+        with caching_results(cache):
+            try:
+                async with asyncio.TaskGroup() as group:
+                    tasks = [group.create_task(speak(seg)) for seg in translation.segments]
+            except* Exception as caught:
+                # The first failure is the reason (a vendor's, typically); the other lines
+                # were cancelled with it.
+                first = caught.exceptions[0]
+                if isinstance(first, UnsupportedLanguage):
+                    raise PermanentError(str(first)) from first
+                raise first from None
+        done = [task.result() for task in tasks]
+        clips = [clip for clip, _ in done]
         index = SpeechIndex(language=lang, translation=ready.translation, clips=clips)
         ref = await self.blobs.put_bytes(
             out.key(f"{lang}/speech.json"), index.model_dump_json().encode(), "application/json"
@@ -72,11 +110,91 @@ class Synthesizer(Stage[TranslationReady]):
                 speech=ref,
                 clips=len(clips),
                 duration_s=sum(c.duration_s for c in clips),
-                provider=self.tts.name,
-                usage=merge_usage(usage),
+                provider=tts.name,
+                usage=merge_usage(line for _, usage in done for line in usage),
                 brief=ready.brief,
             )
         ]
 
+    def choose_voice(self, seg: Segment, voices: Sequence[Voice]) -> Voice:
+        """The voice that speaks `seg` (casting by speaker plugs in here)."""
+        return voices[0]
+
+    async def _line(
+        self,
+        tts: TextToSpeech,
+        lang: str,
+        seg: Segment,
+        voice: Voice,
+        out: AttemptBlobs,
+        cache: JobResultCache | None,
+    ) -> tuple[ClipEntry, list[Usage]]:
+        name = f"{lang}/clips/{seg.index:05d}"
+        clip = await self._speak(tts, lang, seg.text, voice, out, name, cache)
+        usage = list(clip.usage)
+        if self.shortener is not None and overflows(clip.duration_s, seg.duration):
+            budget = shortened_budget(clip.text, clip.duration_s, seg.duration, lang)
+            shorter = await self.shortener.shorten(SourceLine(seg.index, clip.text, budget), lang)
+            usage += shorter.usage
+            [text] = shorter.texts
+            if text.strip() and text != clip.text:
+                again = await self._speak(tts, lang, text, voice, out, f"{name}-short", cache)
+                usage += again.usage
+                if again.duration_s < clip.duration_s:
+                    clip = again
+        entry = ClipEntry(
+            index=seg.index,
+            start=seg.start,
+            end=seg.end,
+            duration_s=clip.duration_s,
+            blob=clip.blob,
+            speaker=seg.speaker,
+            voice=voice.id,
+            text=clip.text if clip.text != seg.text else None,
+        )
+        return entry, usage
+
+    async def _speak(
+        self,
+        tts: TextToSpeech,
+        lang: str,
+        text: str,
+        voice: Voice,
+        out: AttemptBlobs,
+        name: str,
+        cache: JobResultCache | None,
+    ) -> _Clip:
+        """One take: from the cache when this very line was made before, else made now."""
+        key = ""
+        if cache is not None:
+            key = clip_key(tts, lang, text, voice)
+            found = await cache.load("tts", key)
+            if found is not None:
+                entry = json.loads(found)
+                return _Clip(BlobRef.model_validate(entry["blob"]), entry["duration_s"], text, [])
+        with scratch_files("clip.wav") as [path]:
+            speech = await tts.synthesize(text, lang, voice, path)
+            target = cache.new_key("tts", key, ".wav") if cache else out.key(f"{name}.wav")
+            ref = await self.blobs.move_file(target, path, "audio/wav")
+        if cache is not None:
+            # Written after the clip: an entry that exists names a complete clip.
+            await cache.store_ref("tts", key, ref, {"duration_s": speech.duration_s})
+        return _Clip(ref, speech.duration_s, text, speech.usage)
+
+    def _paid(self, tts: TextToSpeech) -> bool:
+        """Whether this provider's speech costs money (free speech is not worth keeping)."""
+        return self.prices.lookup(tts.name, tts.model, "characters").unit_price > 0
+
     async def discard(self, work: WorkItem) -> None:
+        # The job's cache stays: what a failed attempt paid for, the next one reuses.
         await AttemptBlobs(self.blobs, self.name, work).discard()
+
+
+def clip_key(tts: TextToSpeech, language: str, text: str, voice: Voice) -> str:
+    """What determines a clip: provider, model, voice, language, text and output settings."""
+    settings = {"sample_rate": getattr(tts, "sample_rate", None)}
+    return content_key("tts", tts.name, tts.model, voice.id, language, text, settings)
+
+
+def _premium(ready: TranslationReady) -> bool:
+    return bool(ready.brief is not None and getattr(ready.brief, "premium_voice", False))

@@ -1,6 +1,6 @@
 """Translator: `transcript.ready` -> one translation per target language -> `translation.ready`."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from libs.documents.transcript import Transcript
 from libs.events.catalogue import Payload, TranscriptReady, TranslationReady
@@ -9,8 +9,11 @@ from libs.events.stage import Stage
 from libs.events.work import WorkItem
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
+from libs.storage.content_cache import JobResultCache
 from libs.storage.named_blobs import read_named
+from libs.translation.length_budget import length_budget
 from libs.translation.provider import SourceLine, Translator
+from libs.vendors.result_cache import caching_results
 
 
 class TranslatorStage(Stage[TranscriptReady]):
@@ -23,9 +26,16 @@ class TranslatorStage(Stage[TranscriptReady]):
         concurrency=8, ack_wait_s=30.0, max_deliver=5, backoff_base_s=2.0, handler_timeout_s=300.0
     )
 
-    def __init__(self, translator: Translator, blobs: BlobStore) -> None:
+    def __init__(
+        self,
+        translator: Translator,
+        blobs: BlobStore,
+        *,
+        glossary: Mapping[str, str] | None = None,
+    ) -> None:
         self.translator = translator
         self.blobs = blobs
+        self.glossary = dict(glossary or {})
 
     def work_items(self, payload: TranscriptReady) -> Sequence[str]:
         return payload.target_languages
@@ -34,8 +44,16 @@ class TranslatorStage(Stage[TranscriptReady]):
         language = work.item
         raw = await read_named(self.blobs, ready.transcript, "transcript")
         source = Transcript.from_json(raw.decode())
-        lines = [SourceLine(id=s.index, text=s.text) for s in source.segments]
-        translated = await self.translator.translate(lines, source.language, language)
+        # Each line's budget: what its slot holds at the target language's speaking rate.
+        lines = [
+            SourceLine(id=s.index, text=s.text, max_chars=length_budget(s.duration, language))
+            for s in source.segments
+        ]
+        # Paid batches are kept in the job's cache: a retry or redelivery pays for the rest.
+        with caching_results(JobResultCache(self.blobs, work.job_id, work.token)):
+            translated = await self.translator.translate(
+                lines, source.language, language, glossary=self.glossary or None
+            )
         result = Transcript(
             language=language,
             duration_s=source.duration_s,
