@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # Apertium (rule-based translation): the command, and where its installed modes are.
     apertium_bin: str = "apertium"
     apertium_modes_dir: Path = Path("/usr/share/apertium/modes")
+    # The transcriber measures each segment's voice pitch (an ffmpeg decode and a little CPU)
+    # so the synthesizer casts voices of like pitch; off, speakers are cast in turn.
+    measure_voice_pitch: bool = True
 
     # -- Vendors (issue 13) ---------------------------------------------------------------
     # With no key set everything stays offline. A key (REDUB_* or the vendor's usual name)

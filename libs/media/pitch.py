@@ -1,9 +1,14 @@
-"""The median pitch (f0) of voiced speech, by autocorrelation (pure, over samples)."""
+"""The median pitch (f0) of voiced speech, by autocorrelation (pure over samples; one helper
+decodes a file first)."""
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from libs.media.pcm import SAMPLE_RATE, decode_to_pcm16
 
 FRAME_S = 0.04
 HOP_S = 0.02
@@ -64,3 +69,18 @@ def median_f0(
 def pcm16_samples(pcm: bytes) -> Samples:
     """Little-endian 16-bit PCM as float samples in [-1, 1)."""
     return (np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0).astype(np.float32)
+
+
+# Enough of a segment to know its pitch; longer ones are sampled from their start.
+MAX_SPAN_S = 4.0
+
+
+async def span_pitches(audio: Path, spans: Sequence[tuple[float, float]]) -> list[float | None]:
+    """The median f0 of each (start, end) span of `audio`, decoded once with ffmpeg."""
+    samples = pcm16_samples(await decode_to_pcm16(audio))
+    return await asyncio.to_thread(
+        lambda: [
+            median_f0(samples, SAMPLE_RATE, [(start, min(end, start + MAX_SPAN_S))])
+            for start, end in spans
+        ]
+    )

@@ -7,6 +7,7 @@ the rest get the remaining voices, alternating male and female so neighbours sou
 """
 
 import math
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,11 +36,23 @@ def speaker_label(segment: Segment) -> str:
 
 
 def speakers_in_order(
-    segments: Iterable[Segment], pitches: Mapping[str, float | None] | None = None
+    segments: Iterable[Segment], pitches: Mapping[str, float] | None = None
 ) -> list[Speaker]:
-    """Each speaker once, in order of first appearance, with their pitch if known."""
-    labels = dict.fromkeys(speaker_label(s) for s in sorted(segments, key=lambda s: s.start))
-    return [Speaker(label, (pitches or {}).get(label)) for label in labels]
+    """Each speaker once, in order of first appearance, with their pitch: from `pitches`,
+    else the median of their segments' measured pitches."""
+    ordered = sorted(segments, key=lambda s: (s.start, s.index))
+    known = speaker_pitches(ordered) if pitches is None else pitches
+    labels = dict.fromkeys(speaker_label(s) for s in ordered)
+    return [Speaker(label, known.get(label)) for label in labels]
+
+
+def speaker_pitches(segments: Iterable[Segment]) -> dict[str, float]:
+    """Each speaker's median segment pitch, for those with a measured one."""
+    found: dict[str, list[float]] = {}
+    for segment in segments:
+        if segment.pitch_hz is not None:
+            found.setdefault(speaker_label(segment), []).append(segment.pitch_hz)
+    return {label: statistics.median(values) for label, values in found.items()}
 
 
 def cast_voices(

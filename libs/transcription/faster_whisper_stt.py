@@ -6,8 +6,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable
 from libs.documents.transcript import Segment, Transcript, Word
 from libs.media.pcm import SAMPLE_RATE, decode_to_pcm16
@@ -23,6 +21,8 @@ from libs.transcription.whisper_model import (
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
     from faster_whisper.transcribe import Segment as WhisperSegment
+
+    from libs.media.pitch import Samples
 
 
 class FasterWhisperSpeechToText:
@@ -57,8 +57,10 @@ class FasterWhisperSpeechToText:
         primary = language.strip().replace("_", "-").split("-", 1)[0].lower()
         if primary not in self.languages:
             raise UnsupportedLanguage(self.name, language, self.languages)
-        pcm = await decode_to_pcm16(audio)
-        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        # numpy is imported here, not at start-up: the gateway builds this provider too.
+        from libs.media.pitch import pcm16_samples
+
+        samples = pcm16_samples(await decode_to_pcm16(audio))
         segments = await asyncio.to_thread(self._recognise, samples, primary)
         duration = len(samples) / SAMPLE_RATE
         transcript = Transcript(language=primary, duration_s=duration, segments=segments)
@@ -87,9 +89,7 @@ class FasterWhisperSpeechToText:
         except (RuntimeError, ValueError, OSError) as exc:
             raise TranscriptionError(f"the Whisper model could not be loaded: {exc}") from exc
 
-    def _recognise(
-        self, samples: "np.ndarray[tuple[int], np.dtype[np.float32]]", language: str
-    ) -> list[Segment]:
+    def _recognise(self, samples: "Samples", language: str) -> list[Segment]:
         with self._lock:
             self._load_locked()
             assert self._model is not None

@@ -1,26 +1,31 @@
 """Chooses provider implementations by name (`REDUB_*_PROVIDER`); a vendor whose key is set
 is the default for what it does unless a provider is named explicitly."""
 
+from typing import TYPE_CHECKING
+
 from libs.config.settings import Settings
 from libs.languages.support import LanguageSupport, primary
-from libs.synthesis.deepgram_tts import DeepgramTextToSpeech
-from libs.synthesis.elevenlabs_tts import ElevenLabsTextToSpeech
 from libs.synthesis.espeak import EspeakTextToSpeech
 from libs.synthesis.instant import InstantTextToSpeech
 from libs.synthesis.provider import TextToSpeech
 from libs.synthesis.provider_table import SpeechProviders
-from libs.transcription.deepgram_stt import DeepgramSpeechToText
 from libs.transcription.faster_whisper_stt import FasterWhisperSpeechToText
 from libs.transcription.instant_stt import InstantSpeechToText
 from libs.transcription.pocketsphinx_stt import PocketSphinxSpeechToText
 from libs.transcription.provider import SpeechToText
 from libs.transcription.whisper_model import model_files
 from libs.translation.apertium import ApertiumTranslator
-from libs.translation.openai_translator import OpenAITranslator
 from libs.translation.provider import Translator
 from libs.translation.pseudo import PseudoTranslator
 from libs.translation.shortener import Shortener
 from redub.runtime.vendors import VendorSessions
+
+if TYPE_CHECKING:
+    from libs.synthesis.elevenlabs_tts import ElevenLabsTextToSpeech
+    from libs.translation.openai_translator import OpenAITranslator
+
+# The vendors' SDKs take seconds to import, so each vendor's client is imported only when
+# that vendor is used: a process with no keys (the gateway included) starts without them.
 
 
 class UnknownProvider(ValueError):
@@ -45,6 +50,8 @@ def speech_to_text(settings: Settings, vendors: VendorSessions | None = None) ->
     """The configured speech-to-text provider."""
     if _vendor_default(settings, "stt_provider", vendors, "deepgram"):
         vendors = vendors or VendorSessions(settings)
+        from libs.transcription.deepgram_stt import DeepgramSpeechToText
+
         return DeepgramSpeechToText(
             vendors.get("deepgram"),
             model=settings.deepgram_stt_model,
@@ -85,8 +92,10 @@ def translator(settings: Settings, vendors: VendorSessions | None = None) -> Tra
     )
 
 
-def openai_translator(settings: Settings, vendors: VendorSessions) -> OpenAITranslator:
+def openai_translator(settings: Settings, vendors: VendorSessions) -> "OpenAITranslator":
     """The OpenAI (or OpenAI-compatible) translator."""
+    from libs.translation.openai_translator import OpenAITranslator
+
     return OpenAITranslator(
         vendors.get("openai"),
         model=settings.openai_model,
@@ -125,6 +134,8 @@ def speech_providers(settings: Settings, vendors: VendorSessions | None = None) 
     for name in dict.fromkeys(names):
         if name == "deepgram":
             if vendors.configured("deepgram"):
+                from libs.synthesis.deepgram_tts import DeepgramTextToSpeech
+
                 order.append(DeepgramTextToSpeech(vendors.get("deepgram"), prices=vendors.prices))
         elif name == "elevenlabs":
             if vendors.configured("elevenlabs"):
@@ -139,8 +150,10 @@ def speech_providers(settings: Settings, vendors: VendorSessions | None = None) 
     return SpeechProviders(order=order, premium=premium)
 
 
-def elevenlabs(settings: Settings, vendors: VendorSessions) -> ElevenLabsTextToSpeech:
+def elevenlabs(settings: Settings, vendors: VendorSessions) -> "ElevenLabsTextToSpeech":
     """ElevenLabs speech."""
+    from libs.synthesis.elevenlabs_tts import ElevenLabsTextToSpeech
+
     return ElevenLabsTextToSpeech(
         vendors.get("elevenlabs"), model=settings.elevenlabs_model, prices=vendors.prices
     )

@@ -14,4 +14,4 @@ def build(settings: Settings, conns: Connections) -> Transcriber:
         # Verified and loaded before the first job: a model that is not the one pinned stops
         # the service at start with its reason, instead of failing every job.
         stt.load()
-    return Transcriber(stt, conns.blobs)
+    return Transcriber(stt, conns.blobs, measure_pitch=settings.measure_voice_pitch)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from libs.events.stage import PermanentError
 from libs.translation.apertium import ApertiumTranslator
 from libs.translation.errors import UnsupportedPair
 from libs.translation.provider import SourceLine
@@ -69,8 +70,10 @@ async def test_catalan_and_galician(apertium: ApertiumTranslator) -> None:
 async def test_a_pair_that_is_not_installed_is_refused_naming_what_is(
     apertium: ApertiumTranslator,
 ) -> None:
-    with pytest.raises(UnsupportedPair, match=r"into: ca, es, gl"):
+    # Permanent: the translator stage fails the language at once, with this message.
+    with pytest.raises(PermanentError, match=r"into: ca, es, gl") as refused:
         await apertium.translate(lines("Hello."), "en", "fr")
+    assert isinstance(refused.value, UnsupportedPair)
 
 
 async def test_no_lines_cost_no_run(apertium: ApertiumTranslator) -> None:

@@ -7,6 +7,7 @@ from libs.synthesis.voice_casting import (
     Speaker,
     UnknownVoice,
     cast_voices,
+    speaker_pitches,
     speakers_in_order,
 )
 
@@ -73,3 +74,21 @@ def test_more_speakers_than_voices_share_them_in_a_fixed_rotation() -> None:
     assert [variant(cast[f"S{i}"]) for i in range(4, 6)] == ["m1", "f1"]
     with pytest.raises(ValueError):
         cast_voices(speakers, [])
+
+
+def test_a_speakers_pitch_is_the_median_of_their_segments() -> None:
+    segments = [
+        seg(0, 0.0, "A").model_copy(update={"pitch_hz": 100.0}),
+        seg(1, 1.0, "B").model_copy(update={"pitch_hz": 200.0}),
+        seg(2, 2.0, "A").model_copy(update={"pitch_hz": 120.0}),
+        seg(3, 3.0, "A").model_copy(update={"pitch_hz": 300.0}),
+        seg(4, 4.0, None),
+    ]
+    assert speaker_pitches(segments) == {"A": 120.0, "B": 200.0}
+    assert speakers_in_order(segments) == [
+        Speaker("A", 120.0),
+        Speaker("B", 200.0),
+        Speaker(UNLABELLED),
+    ]
+    cast = cast_voices(speakers_in_order(segments), voices())
+    assert (variant(cast["A"]), variant(cast["B"])) == ("m2", "f2")
