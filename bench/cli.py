@@ -23,6 +23,8 @@ from bench.replay import ReplayMeasured, run_replay
 from bench.report import REPO, emit, figure, progress
 from bench.servers import nats_pid, postgres_pid, start_nats, start_postgres
 from bench.stt import stt_bench
+from bench.synth import TARGET_RATIO as SYNTH_TARGET_RATIO
+from bench.synth import SynthConfig, SynthMeasured, run_synth
 
 PIPELINE_THROUGHPUT_TARGET = 0.15
 # The bare bus workers pull this many messages at a time (they have no stage runner).
@@ -38,7 +40,9 @@ P50_TARGET_MS = 100.0
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument(
-        "--only", choices=("pipeline", "mixed_work", "replay", "stt"), help="run one benchmark"
+        "--only",
+        choices=("pipeline", "mixed_work", "replay", "synth", "stt"),
+        help="run one benchmark",
     )
     p.add_argument("--jobs", type=int, default=300, help="jobs in the throughput burst")
     p.add_argument("--rate", type=float, default=20.0, help="steady load, jobs/s")
@@ -100,6 +104,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=60.0,
         help="seconds after the last submission before unfinished jobs are reported stuck",
     )
+    s = p.add_argument_group("synth", "the synthesizer against the local fake vendor")
+    s.add_argument("--synth-lines", type=int, default=150, help="lines in the programme")
+    s.add_argument("--synth-latency-ms", type=float, default=200.0, help="the vendor's answer time")
     return p.parse_args(argv)
 
 
@@ -224,6 +231,42 @@ def emit_replay(r: ReplayMeasured) -> None:
     emit(figure("copy_baseline", "throughput", r.copy_events_per_s, "events/s"))
 
 
+def synth_bench(args: argparse.Namespace, root: Path) -> None:
+    """The synthesizer against the local fake vendor (no servers needed)."""
+    cfg = SynthConfig(lines=args.synth_lines, latency_s=args.synth_latency_ms / 1000)
+    progress(f"synth: {cfg.lines} lines, {cfg.latency_s * 1000:g} ms each, {cfg.limit} at once")
+    files = (
+        Path(tempfile.mkdtemp(prefix="redub-bench-synth-", dir=args.files_dir))
+        if (args.files_dir is not None and str(args.files_dir) != "none")
+        else root / "synth"
+    )
+    try:
+        emit_synth(run_synth(cfg, files), cfg)
+    finally:
+        shutil.rmtree(files, ignore_errors=True)
+
+
+def emit_synth(m: SynthMeasured, cfg: SynthConfig) -> None:
+    """Wall time next to the ideal; the bare client and a cached rerun alongside."""
+    ratio = m.stage_s / cfg.ideal_s if cfg.ideal_s else float("inf")
+    met = ratio <= SYNTH_TARGET_RATIO
+    emit(figure("synth", "ideal", cfg.ideal_s, "s"))
+    emit(
+        figure(
+            "synth", "wall", m.stage_s, "s", cfg.ideal_s, target=f"<= {SYNTH_TARGET_RATIO}", met=met
+        )
+    )
+    emit(figure("synth", "client_only", m.client_s, "s", cfg.ideal_s))
+    emit(figure("synth", "vendor_calls", m.calls_per_run, "calls"))
+    emit(figure("synth", "max_in_flight", m.max_in_flight, "calls"))
+    emit(figure("synth", "rerun_wall", m.cached_s, "s"))
+    emit(figure("synth", "rerun_vendor_calls", m.cached_calls, "calls"))
+    progress(
+        f"targets: synthesizer {m.stage_s:.2f} s for ideal {cfg.ideal_s:.2f} s "
+        f"({ratio:.2f}x, target <= {SYNTH_TARGET_RATIO}x) {'met' if met else 'NOT met'}"
+    )
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds through every cleanup callback
 
@@ -251,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "stt"):
             for fig in stt_bench(args.stt_runs, args.stt_beam):
                 emit(fig)
+        if args.only in (None, "synth"):
+            synth_bench(args, root)
     progress(f"done in {time.monotonic() - started:.0f} s")
     return 0
 

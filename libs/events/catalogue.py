@@ -93,9 +93,13 @@ class JobBrief(BaseModel):
     job_id: UUID
     source_language: str
     background: Stem
+    # The job asked for a premium voice (ElevenLabs) where one is configured.
+    premium_voice: bool = False
 
 
 class JobSubmitted(Payload):
+    # Version 2: `premium_voice` (version-1 jobs did not ask for one).
+    version: ClassVar[int] = 2
     type: ClassVar[str] = "job.submitted"
     user_id: UUID | None
     source_language: str
@@ -103,6 +107,7 @@ class JobSubmitted(Payload):
     voice: Stem
     background: Stem
     retention_hours: float = Field(gt=0)
+    premium_voice: bool = False
 
 
 class TranscriptReady(Payload):

@@ -37,6 +37,8 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("speech.ready", 2): _usage_lines,
     # Version 2 only added artifact kinds.
     ("dub.ready", 1): dict,
+    # Version 1 submissions could not ask for a premium voice.
+    ("job.submitted", 1): lambda payload: {**payload, "premium_voice": False},
     # Version 1 requests did not list the job's objects; the janitor purges its prefix.
     ("deletion.requested", 1): lambda payload: {**payload, "known": None},
 }

@@ -15,6 +15,7 @@ from libs.synthesis.errors import SynthesisError, UnsupportedLanguage
 from libs.synthesis.pcm_wav import write_pcm_wav
 from libs.synthesis.provider import Speech, Voice
 from libs.vendors.errors import VendorError, from_status, malformed
+from libs.vendors.fern_headers import freeze_headers
 from libs.vendors.retry import parse_retry_after
 from libs.vendors.session import VendorSession
 
@@ -45,6 +46,7 @@ class ElevenLabsTextToSpeech:
             httpx_client=session.http,
             timeout=session.config.timeout_s,
         )
+        freeze_headers(self._client._client_wrapper)
 
     def voices(self, language: str) -> Sequence[Voice]:
         return elevenlabs_voices(language)

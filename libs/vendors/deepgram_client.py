@@ -7,6 +7,7 @@ from deepgram.core.api_error import ApiError
 from deepgram.environment import DeepgramClientEnvironment
 
 from libs.vendors.errors import VendorError, from_status, malformed
+from libs.vendors.fern_headers import freeze_headers
 from libs.vendors.retry import parse_retry_after
 from libs.vendors.session import VendorSession
 
@@ -18,13 +19,15 @@ def deepgram_client(session: VendorSession) -> AsyncDeepgramClient:
     base = session.config.base_url.rstrip("/")
     ws = base.replace("https://", "wss://").replace("http://", "ws://")
     environment = DeepgramClientEnvironment(base=base, production=ws, agent=ws, agent_rest=base)
-    return AsyncDeepgramClient(
+    client = AsyncDeepgramClient(
         api_key=session.config.api_key,
         environment=environment,
         httpx_client=session.http,
         timeout=session.config.timeout_s,
         max_retries=0,
     )
+    freeze_headers(client._client_wrapper)
+    return client
 
 
 def deepgram_error(exc: ApiError) -> VendorError:

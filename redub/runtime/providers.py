@@ -1,5 +1,9 @@
 """Chooses provider implementations by name (`REDUB_*_PROVIDER`); a vendor whose key is set
-is the default for what it does unless a provider is named explicitly."""
+is the default for what it does unless a provider is named explicitly.
+
+The vendors' SDKs are imported only when a vendor is used: together they take seconds to
+import, which an offline process should not pay at every start.
+"""
 
 from typing import TYPE_CHECKING
 
@@ -24,9 +28,6 @@ if TYPE_CHECKING:
     from libs.synthesis.elevenlabs_tts import ElevenLabsTextToSpeech
     from libs.translation.openai_translator import OpenAITranslator
 
-# The vendors' SDKs take seconds to import, so each vendor's client is imported only when
-# that vendor is used: a process with no keys (the gateway included) starts without them.
-
 
 class UnknownProvider(ValueError):
     """A provider name no implementation answers to."""
@@ -49,9 +50,9 @@ def _vendor_default(
 def speech_to_text(settings: Settings, vendors: VendorSessions | None = None) -> SpeechToText:
     """The configured speech-to-text provider."""
     if _vendor_default(settings, "stt_provider", vendors, "deepgram"):
-        vendors = vendors or VendorSessions(settings)
         from libs.transcription.deepgram_stt import DeepgramSpeechToText
 
+        vendors = vendors or VendorSessions(settings)
         return DeepgramSpeechToText(
             vendors.get("deepgram"),
             model=settings.deepgram_stt_model,

@@ -25,6 +25,8 @@ class JobRequest(BaseModel):
     background_upload_id: UUID
     target_languages: list[str] = Field(min_length=1, max_length=10)
     source_language: str = "en"
+    # Speak with a premium voice (ElevenLabs) where the server offers one.
+    premium_voice: bool = False
 
 
 # Job responses: the public shape of a job, mapped from the read model by

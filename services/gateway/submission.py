@@ -45,6 +45,12 @@ def build_submission(
         raise ApiError(422, "target_is_source", "A target language equals the source language.")
     if support is not None:
         check_providers(support, body.source_language, languages)
+    if body.premium_voice and not (settings.premium_voices and settings.elevenlabs_api_key):
+        raise ApiError(
+            422,
+            "premium_voice_unavailable",
+            "Premium voices are not enabled on this server; submit without premium_voice.",
+        )
     if voice.upload_id == background.upload_id:
         raise ApiError(422, "same_upload", "The voice and background stems must be two uploads.")
     if abs(voice.duration_s - background.duration_s) > DURATION_TOLERANCE_S:
@@ -63,6 +69,7 @@ def build_submission(
             upload_id=background.upload_id, blob=background.blob, duration_s=background.duration_s
         ),
         retention_hours=settings.retention_hours,
+        premium_voice=body.premium_voice,
     )
 
 

@@ -197,4 +197,4 @@ def clip_key(tts: TextToSpeech, language: str, text: str, voice: Voice) -> str:
 
 
 def _premium(ready: TranslationReady) -> bool:
-    return bool(ready.brief is not None and getattr(ready.brief, "premium_voice", False))
+    return ready.brief is not None and ready.brief.premium_voice

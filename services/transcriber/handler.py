@@ -61,6 +61,7 @@ class Transcriber(Stage[JobSubmitted]):
                     job_id=work.job_id,
                     source_language=job.source_language,
                     background=job.background,
+                    premium_voice=job.premium_voice,
                 ),
             )
         ]

@@ -223,7 +223,16 @@ class FakeVendors:
 
     # -- serving ---------------------------------------------------------------------------
 
+    def stats(self) -> dict[str, object]:
+        """Calls per route and the most in flight at once."""
+        routes: dict[str, int] = {}
+        for r in self.requests:
+            routes[_route_of(r.path)] = routes.get(_route_of(r.path), 0) + 1
+        return {"calls": routes, "max_in_flight": self.max_in_flight}
+
     async def _handle(self, request: Request) -> Response:
+        if request.url.path == "/_fake/stats":
+            return JSONResponse(self.stats())
         body = await request.body()
         recorded = Recorded(
             method=request.method,
@@ -306,3 +315,27 @@ def _response(reply: Reply) -> Response:
 
 
 Factory = Callable[..., FakeVendors]
+
+
+def main() -> None:
+    """`python -m tests.support.fake_vendors --latency-ms N`: serve until killed, printing the
+    URL first (so a benchmark can run the vendor in a process of its own, as it would be)."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    fake = FakeVendors(latency_s=args.latency_ms / 1000).start()
+    sys.stdout.write(fake.url + "\n")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()

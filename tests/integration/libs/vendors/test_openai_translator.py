@@ -50,7 +50,9 @@ async def test_batches_keep_ids_send_context_glossary_and_budgets(
     assert body["response_format"]["json_schema"]["strict"] is True
     system, _ = body["messages"]
     assert system["role"] == "system" and "from en to fr" in system["content"]
-    middle = json.loads(sent[1].json()["messages"][1]["content"])  # type: ignore[index]
+    # The batches go out at once, so in any order.
+    users = [json.loads(r.json()["messages"][1]["content"]) for r in sent]  # type: ignore[index]
+    [middle] = [u for u in users if u["lines"][0]["id"] == 3]
     assert [line["id"] for line in middle["lines"]] == [3, 4, 5]
     assert [line["max_chars"] for line in middle["lines"]] == [23, 24, 25]
     assert middle["context_before"] == ["Line number 1.", "Line number 2."]

@@ -95,6 +95,8 @@ async def test_job_validation_errors_say_what_to_fix(
             "upload_not_found",
         ),
         ({"target_languages": ["fr"], "colour": "red"}, 422, "invalid_request"),
+        # Premium voices are off unless the server flags them on (and has the vendor's key).
+        ({"target_languages": ["fr"], "premium_voice": True}, 422, "premium_voice_unavailable"),
     ]
     for patch, status, code in cases:
         body = {"voice_upload_id": voice, "background_upload_id": bed, **patch}

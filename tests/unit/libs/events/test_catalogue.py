@@ -110,3 +110,10 @@ def test_version_two_usage_becomes_one_priced_line() -> None:
         "USD",
     )
     assert decode_payload("translation.ready", 2, {**old, "usage": None}).usage == []
+
+
+def test_version_one_submissions_read_as_asking_for_no_premium_voice() -> None:
+    old = submitted().model_dump(mode="json")
+    del old["premium_voice"]
+    lifted = decode_payload("job.submitted", 1, old)
+    assert lifted.premium_voice is False  # type: ignore[attr-defined]
