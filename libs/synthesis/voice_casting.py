@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from libs.documents.transcript import Segment
 from libs.synthesis.provider import Voice
 
+# Typical speaking pitch by gender (adult voices), for voices that give no pitch of their own.
+_TYPICAL_PITCH_HZ = {"male": 120.0, "female": 210.0}
+
 # The speaker of segments the transcript does not attribute (no diarization).
 UNLABELLED = "speaker"
 
@@ -77,7 +80,7 @@ def cast_voices(
     taken = {v.id for v in cast.values()}
     free = [v for v in voices if v.id not in taken]
     pitched = [s for s in speakers if s.label not in cast and s.pitch_hz is not None]
-    for speaker, voice in _match_pitch(pitched, [v for v in free if v.pitch_hz is not None]):
+    for speaker, voice in _match_pitch(pitched, [v for v in free if _pitch(v) is not None]):
         cast[speaker.label] = voice
     taken = {v.id for v in cast.values()}
     rest = _alternate_genders([v for v in voices if v.id not in taken])
@@ -96,7 +99,7 @@ def _match_pitch(
     if not speakers or not voices:
         return []
     ss = sorted(speakers, key=lambda s: (s.pitch_hz or 0.0, s.label))
-    vs = sorted(voices, key=lambda v: (v.pitch_hz or 0.0, v.id))
+    vs = sorted(voices, key=lambda v: (_pitch(v) or 0.0, v.id))
     if len(ss) > len(vs):
         # More pitched speakers than voices: the extra ones are cast without pitch.
         ss = ss[: len(vs)]
@@ -120,8 +123,16 @@ def _match_pitch(
 
 
 def _distance(speaker: Speaker, voice: Voice) -> float:
-    assert speaker.pitch_hz is not None and voice.pitch_hz is not None
-    return abs(math.log(speaker.pitch_hz / voice.pitch_hz))
+    pitch = _pitch(voice)
+    assert speaker.pitch_hz is not None and pitch is not None
+    return abs(math.log(speaker.pitch_hz / pitch))
+
+
+def _pitch(voice: Voice) -> float | None:
+    """The voice's pitch, or a typical one for its gender when only that is known."""
+    if voice.pitch_hz is not None:
+        return voice.pitch_hz
+    return _TYPICAL_PITCH_HZ.get(voice.gender or "")
 
 
 def _alternate_genders(voices: Sequence[Voice]) -> list[Voice]:

@@ -92,3 +92,10 @@ def test_a_speakers_pitch_is_the_median_of_their_segments() -> None:
     ]
     cast = cast_voices(speakers_in_order(segments), voices())
     assert (variant(cast["A"]), variant(cast["B"])) == ("m2", "f2")
+
+
+def test_voices_that_give_only_a_gender_are_matched_by_its_typical_pitch() -> None:
+    vendor = [Voice("thalia", "en", "Thalia", "female"), Voice("orion", "en", "Orion", "male")]
+    vendor.append(Voice("robot", "en", "Robot"))
+    cast = cast_voices([Speaker("A", 105.0), Speaker("B", 230.0), Speaker("C")], vendor)
+    assert {s: v.id for s, v in cast.items()} == {"A": "orion", "B": "thalia", "C": "robot"}
