@@ -7,6 +7,7 @@ import, which an offline process should not pay at every start.
 
 from typing import TYPE_CHECKING
 
+from libs.billing.price_table import DEFAULT_PRICE_TABLE
 from libs.config.settings import Settings
 from libs.languages.support import LanguageSupport, primary
 from libs.synthesis.espeak import EspeakTextToSpeech
@@ -59,6 +60,8 @@ def speech_to_text(settings: Settings, vendors: VendorSessions | None = None) ->
             diarize=settings.deepgram_diarize,
             prices=vendors.prices,
         )
+    # Offline work is priced at zero, under the same table's version stamp.
+    prices = vendors.prices if vendors is not None else DEFAULT_PRICE_TABLE
     match settings.stt_provider:
         case "faster-whisper":
             return FasterWhisperSpeechToText(
@@ -66,11 +69,12 @@ def speech_to_text(settings: Settings, vendors: VendorSessions | None = None) ->
                 beam_size=settings.whisper_beam_size,
                 compute_type=settings.whisper_compute_type,
                 cpu_threads=settings.whisper_cpu_threads,
+                prices=prices,
             )
         case "pocketsphinx":
-            return PocketSphinxSpeechToText()
+            return PocketSphinxSpeechToText(prices=prices)
         case "instant":
-            return InstantSpeechToText()
+            return InstantSpeechToText(prices=prices)
     raise UnknownProvider(
         f"REDUB_STT_PROVIDER={settings.stt_provider!r}: use deepgram|faster-whisper|pocketsphinx|instant"
     )
@@ -80,14 +84,17 @@ def translator(settings: Settings, vendors: VendorSessions | None = None) -> Tra
     """The configured translation provider."""
     if _vendor_default(settings, "translator_provider", vendors, "openai"):
         return openai_translator(settings, vendors or VendorSessions(settings))
+    prices = vendors.prices if vendors is not None else DEFAULT_PRICE_TABLE
     match settings.translator_provider:
         case "apertium":
             return ApertiumTranslator(
-                executable=settings.apertium_bin, modes_dir=settings.apertium_modes_dir
+                executable=settings.apertium_bin,
+                modes_dir=settings.apertium_modes_dir,
+                prices=prices,
             )
         case "pseudo":
             # Tests and benchmarks only: it marks text and translates nothing.
-            return PseudoTranslator()
+            return PseudoTranslator(prices=prices)
     raise UnknownProvider(
         f"REDUB_TRANSLATOR_PROVIDER={settings.translator_provider!r}: use openai|apertium|pseudo"
     )

@@ -150,6 +150,28 @@ def listen_body(duration: float = 4.0) -> dict[str, object]:
     }
 
 
+def numbered_listen_body(lines: int, slot_s: float = 3.0) -> dict[str, object]:
+    """A `/v1/listen` answer with `lines` distinct utterances, `slot_s` apart, two speakers."""
+    body = listen_body(duration=lines * slot_s)
+    utterances = []
+    for i in range(lines):
+        start, end = i * slot_s + 0.1, i * slot_s + slot_s - 0.5
+        text = f"This is line number {i}."
+        words = [
+            {"word": w.strip(".").lower(), "start": start + k * 0.3, "end": start + k * 0.3 + 0.25,
+             "confidence": 0.9, "speaker": i % 2, "punctuated_word": w}
+            for k, w in enumerate(text.split())
+        ]  # fmt: skip
+        utterances.append(
+            {"start": start, "end": end, "confidence": 0.9, "channel": 0, "transcript": text,
+             "words": words, "speaker": i % 2, "id": f"u{i}"}
+        )  # fmt: skip
+    results = body["results"]
+    assert isinstance(results, dict)
+    results["utterances"] = utterances
+    return body
+
+
 def fake_translation(text: str) -> str:
     """What the fake model answers for a line: marked, so tests can tell it apart."""
     return f"«{text}»"
@@ -203,6 +225,8 @@ class FakeVendors:
 
     def __init__(self, *, latency_s: float = 0.0) -> None:
         self.latency_s = latency_s
+        # When set, `/v1/listen` answers this many distinct utterances.
+        self.listen_lines: int | None = None
         self.requests: list[Recorded] = []
         self.scripts: dict[Route_, deque[Reply]] = {}
         self.in_flight = 0
@@ -259,6 +283,8 @@ class FakeVendors:
 
     def _default(self, route: Route_, recorded: Recorded) -> Response:
         if route == "listen":
+            if self.listen_lines is not None:
+                return JSONResponse(numbered_listen_body(self.listen_lines))
             return JSONResponse(listen_body())
         if route == "speak":
             text = json.loads(recorded.body)["text"]
