@@ -1,6 +1,6 @@
 """`python -m bench`: the pipeline benchmark with its bare-bus baseline, the mixed-work one
-(replicas under fast and slow work items), the replay one, then the transcriber on the demo
-voice (faster-whisper against pocketsphinx)."""
+(replicas under fast and slow work items), the replay one, the transcriber on the demo voice
+(faster-whisper against pocketsphinx), then the synthesizer against the local fake vendor."""
 
 import argparse
 import asyncio

@@ -5,10 +5,15 @@ kept under a key derived from what produced it, in the job's cache outside any a
 prefix, so a redelivery, a retry or a re-render pays only for lines not yet made; a line
 that overflows its slot past the stretch cap is shortened once (that request is cached too)
 and spoken again.
+
+Usage on `speech.ready` is what this attempt paid: a line reused from the cache costs 0 and is
+not billed again. A line paid by an attempt that crashed before committing is on no event:
+the log under-bills such a line rather than ever billing one twice.
 """
 
 import asyncio
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -79,8 +84,11 @@ class Synthesizer(Stage[TranslationReady]):
             raise PermanentError(f"no configured text-to-speech provider ({names}) speaks {lang!r}")
         voices = tts.voices(lang)
         out = AttemptBlobs(self.blobs, self.name, work)
-        cache = JobResultCache(self.blobs, work.job_id, work.token) if self._paid(tts) else None
-        lines = asyncio.Semaphore(self.line_concurrency)
+        paid = self._paid(tts)
+        cache = JobResultCache(self.blobs, work.job_id, work.token) if paid else None
+        # A vendor bounds its own calls; an offline synthesiser is bound by this host's cores.
+        limit = self.line_concurrency if paid else min(self.line_concurrency, os.cpu_count() or 1)
+        lines = asyncio.Semaphore(limit)
 
         async def speak(seg: Segment) -> tuple[ClipEntry, list[Usage]]:
             async with lines:
