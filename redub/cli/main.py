@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("dev", help="run the whole system on this machine")
     demo = sub.add_parser("demo", help="dub a demo programme end to end")
     demo.add_argument("--out", type=Path, default=Path("out"))
-    demo.add_argument("--languages", default="fr,de")
+    # Languages the offline translator (Apertium) really translates and espeak-ng speaks.
+    demo.add_argument("--languages", default="es,ca")
     demo.add_argument("--voice", type=Path, default=None, help="a voice stem to use instead")
     sub.add_parser("replay", help="rebuild the progress views from job_events")
     republish = sub.add_parser(

@@ -9,13 +9,17 @@ from typing import TYPE_CHECKING
 
 from libs.billing.price_table import DEFAULT_PRICE_TABLE
 from libs.config.settings import Settings
+from libs.languages.support import LanguageSupport, primary
 from libs.synthesis.espeak import EspeakTextToSpeech
 from libs.synthesis.instant import InstantTextToSpeech
 from libs.synthesis.provider import TextToSpeech
 from libs.synthesis.provider_table import SpeechProviders
+from libs.transcription.faster_whisper_stt import FasterWhisperSpeechToText
 from libs.transcription.instant_stt import InstantSpeechToText
 from libs.transcription.pocketsphinx_stt import PocketSphinxSpeechToText
 from libs.transcription.provider import SpeechToText
+from libs.transcription.whisper_model import model_files
+from libs.translation.apertium import ApertiumTranslator
 from libs.translation.provider import Translator
 from libs.translation.pseudo import PseudoTranslator
 from libs.translation.shortener import Shortener
@@ -59,12 +63,20 @@ def speech_to_text(settings: Settings, vendors: VendorSessions | None = None) ->
     # Offline work is priced at zero, under the same table's version stamp.
     prices = vendors.prices if vendors is not None else DEFAULT_PRICE_TABLE
     match settings.stt_provider:
+        case "faster-whisper":
+            return FasterWhisperSpeechToText(
+                model_files(settings.whisper_model_dir, settings.whisper_model_sha256),
+                beam_size=settings.whisper_beam_size,
+                compute_type=settings.whisper_compute_type,
+                cpu_threads=settings.whisper_cpu_threads,
+                prices=prices,
+            )
         case "pocketsphinx":
             return PocketSphinxSpeechToText(prices=prices)
         case "instant":
             return InstantSpeechToText(prices=prices)
     raise UnknownProvider(
-        f"REDUB_STT_PROVIDER={settings.stt_provider!r}: use deepgram|pocketsphinx|instant"
+        f"REDUB_STT_PROVIDER={settings.stt_provider!r}: use deepgram|faster-whisper|pocketsphinx|instant"
     )
 
 
@@ -72,10 +84,19 @@ def translator(settings: Settings, vendors: VendorSessions | None = None) -> Tra
     """The configured translation provider."""
     if _vendor_default(settings, "translator_provider", vendors, "openai"):
         return openai_translator(settings, vendors or VendorSessions(settings))
-    if settings.translator_provider == "pseudo":
-        return PseudoTranslator(prices=vendors.prices if vendors else DEFAULT_PRICE_TABLE)
+    prices = vendors.prices if vendors is not None else DEFAULT_PRICE_TABLE
+    match settings.translator_provider:
+        case "apertium":
+            return ApertiumTranslator(
+                executable=settings.apertium_bin,
+                modes_dir=settings.apertium_modes_dir,
+                prices=prices,
+            )
+        case "pseudo":
+            # Tests and benchmarks only: it marks text and translates nothing.
+            return PseudoTranslator(prices=prices)
     raise UnknownProvider(
-        f"REDUB_TRANSLATOR_PROVIDER={settings.translator_provider!r}: use openai|pseudo"
+        f"REDUB_TRANSLATOR_PROVIDER={settings.translator_provider!r}: use openai|apertium|pseudo"
     )
 
 
@@ -143,4 +164,30 @@ def elevenlabs(settings: Settings, vendors: VendorSessions) -> "ElevenLabsTextTo
 
     return ElevenLabsTextToSpeech(
         vendors.get("elevenlabs"), model=settings.elevenlabs_model, prices=vendors.prices
+    )
+
+
+def language_support(settings: Settings, vendors: VendorSessions | None = None) -> LanguageSupport:
+    """What the configured providers can do, asked of them without running any of them."""
+    stt = speech_to_text(settings, vendors)
+    translation = translator(settings, vendors)
+    speech = speech_providers(settings, vendors)
+    pairs = translation.pairs()
+    # A provider that says which languages it hears (faster-whisper, pocketsphinx) is
+    # taken at its word; one that does not (a vendor, the instant test provider) hears any.
+    heard = getattr(stt, "languages", None)
+    candidates = dict.fromkeys([*settings.supported_languages, *(t for _, t in pairs or ())])
+    return LanguageSupport(
+        allowed=tuple(settings.supported_languages),
+        stt_provider=stt.name,
+        stt_model=stt.model,
+        stt_languages=tuple(heard) if heard is not None else None,
+        translator=translation.name,
+        translator_model=translation.model,
+        translation_pairs=frozenset(pairs) if pairs is not None else None,
+        tts_provider=", ".join(speech.names()),
+        tts_model=None,
+        tts_languages=tuple(
+            lang for lang in candidates if speech.for_language(primary(lang)) is not None
+        ),
     )

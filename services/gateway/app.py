@@ -14,6 +14,7 @@ from libs.auth.tokens import Principal
 from libs.config.settings import Settings
 from libs.events.job_view import JobView
 from libs.events.outage import Outage
+from libs.languages.support import LanguageSupport
 from services.gateway.auth import BearerAuth, current_principal, token_verifier
 from services.gateway.body_limit import BodyLimit
 from services.gateway.context import GatewayContext
@@ -27,6 +28,8 @@ from services.gateway.errors import (
     validation_error_handler,
 )
 from services.gateway.job_routes import errors, own_job, router
+from services.gateway.languages_out import languages_out
+from services.gateway.schemas import LanguagesOut
 from services.gateway.upload_routes import router as upload_router
 from services.gateway.user_session import user_session
 
@@ -50,6 +53,12 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.add_middleware(BearerAuth, verifier=token_verifier(ctx.settings))
     # Outermost: a body over its route's ceiling is refused before anything reads it.
     app.add_middleware(BodyLimit, limit_for=body_limits(ctx.settings))
+    support = ctx.languages or LanguageSupport.unchecked(tuple(ctx.settings.supported_languages))
+
+    @app.get("/v1/languages", response_model=LanguagesOut, responses=errors())
+    async def list_languages() -> LanguagesOut:
+        """The languages jobs may name, and what each configured provider can do (public)."""
+        return languages_out(support)
 
     @app.get(
         "/v1/jobs/{job_id}/artifacts/{language}/{kind}",

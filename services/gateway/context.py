@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from libs.config.settings import Settings
 from libs.events.bus import Bus
 from libs.events.postgres_store import PostgresEventStore
+from libs.languages.support import LanguageSupport
 from libs.storage.blob_store import BlobStore
 
 
@@ -17,3 +18,5 @@ class GatewayContext:
     store: PostgresEventStore
     bus: Bus
     blobs: BlobStore
+    # What the configured providers can do; None: only the settings' allow-list is checked.
+    languages: LanguageSupport | None = None

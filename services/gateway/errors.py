@@ -13,12 +13,19 @@ class ApiError(Exception):
     """Raised by handlers; rendered as `{"error": {"code", "message"}}`."""
 
     def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: object = None,
+        *,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details
         self.headers = headers or {}
 
 
@@ -36,7 +43,9 @@ async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     headers = dict(exc.headers)
     if exc.status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="redub"')
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=headers
+    )
 
 
 _HTTP_CODES = {

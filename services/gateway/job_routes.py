@@ -82,7 +82,7 @@ async def submit_job(
     async with user_session(ctx.store.pool, user) as db:
         voice = await get_upload(db.db, body.voice_upload_id, user.user_id)
         background = await get_upload(db.db, body.background_upload_id, user.user_id)
-        payload = build_submission(body, voice, background, user.user_id, s)
+        payload = build_submission(body, voice, background, user.user_id, s, ctx.languages)
         existing = await db.views.load_view(job_id) if idempotency_key else None
         recorded = None
         if existing is None:

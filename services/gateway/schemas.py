@@ -215,3 +215,46 @@ class JobEventOut(BaseModel):
     stage: str | None = None
     reason: str | None = None
     status: JobStatusOut = Field(description="The job's status after this event.")
+
+
+class LanguagePairOut(BaseModel):
+    """A translation direction."""
+
+    source: str
+    target: str
+
+
+class SpeechToTextLanguagesOut(BaseModel):
+    """The configured speech-to-text provider and the languages it hears."""
+
+    provider: str
+    model: str | None
+    languages: list[str] | None = Field(description="null: the provider takes any language")
+
+
+class TranslationLanguagesOut(BaseModel):
+    """The configured translator and the directions it translates."""
+
+    provider: str
+    model: str | None
+    pairs: list[LanguagePairOut] | None = Field(description="null: it takes any pair")
+
+
+class TextToSpeechLanguagesOut(BaseModel):
+    """The configured speech synthesizer and the languages it has voices for."""
+
+    provider: str
+    model: str | None
+    languages: list[str]
+
+
+class LanguagesOut(BaseModel):
+    """`GET /v1/languages`: what a job may ask for with the providers configured."""
+
+    source_languages: list[str]
+    target_languages: dict[str, list[str]] = Field(
+        description="For each source language, the target languages a job may name."
+    )
+    speech_to_text: SpeechToTextLanguagesOut
+    translation: TranslationLanguagesOut
+    text_to_speech: TextToSpeechLanguagesOut

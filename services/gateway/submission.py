@@ -5,6 +5,7 @@ from uuid import UUID
 from libs.config.settings import Settings
 from libs.events.catalogue import JobOptions, JobSubmitted, Stem
 from libs.events.job_view import JobView
+from libs.languages.support import LanguageSupport
 from services.gateway.errors import ApiError
 from services.gateway.schemas import JobRequest
 from services.gateway.uploads import UploadRecord
@@ -19,6 +20,7 @@ def build_submission(
     background: UploadRecord,
     user_id: UUID,
     settings: Settings,
+    support: LanguageSupport | None = None,
 ) -> JobSubmitted:
     """The submitted event, or an `ApiError` saying what to fix."""
     supported = settings.supported_languages
@@ -41,6 +43,8 @@ def build_submission(
         )
     if body.source_language in languages:
         raise ApiError(422, "target_is_source", "A target language equals the source language.")
+    if support is not None:
+        check_providers(support, body.source_language, languages)
     if body.options.premium_voice and not (settings.premium_voices and settings.elevenlabs_api_key):
         raise ApiError(
             422,
@@ -83,6 +87,33 @@ def retention_of(body: JobRequest, settings: Settings) -> float:
             f"{settings.retention_hours:g}.",
         )
     return body.retention_hours
+
+
+def check_providers(support: LanguageSupport, source: str, targets: list[str]) -> None:
+    """Refuse targets the configured translator or speech synthesizer cannot do."""
+    available = support.targets(source)
+    details = {"source_language": source, "available_target_languages": available}
+    can = ", ".join(available) or "no language"
+    untranslatable = [t for t in targets if not support.can_translate(source, t)]
+    if untranslatable:
+        raise ApiError(
+            422,
+            "untranslatable_language",
+            f"The translator ({support.translator}) cannot translate {source} into "
+            f"{', '.join(untranslatable)}; from {source} jobs can target: {can} "
+            "(GET /v1/languages lists them).",
+            details,
+        )
+    unspoken = [t for t in targets if not support.can_speak(t)]
+    if unspoken:
+        raise ApiError(
+            422,
+            "no_voice_for_language",
+            f"The speech synthesizer ({support.tts_provider}) has no voice for "
+            f"{', '.join(unspoken)}; from {source} jobs can target: {can} "
+            "(GET /v1/languages lists them).",
+            details,
+        )
 
 
 def same_submission(view: JobView, payload: JobSubmitted) -> bool:

@@ -32,6 +32,7 @@ from libs.storage.scratch import scratch_files
 from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.provider import TextToSpeech, Voice
 from libs.synthesis.provider_table import SpeechProviders
+from libs.synthesis.voice_casting import cast_voices, speaker_label, speakers_in_order
 from libs.translation.length_budget import overflows, shortened_budget
 from libs.translation.provider import SourceLine
 from libs.translation.shortener import Shortener
@@ -90,9 +91,13 @@ class Synthesizer(Stage[TranslationReady]):
         limit = self.line_concurrency if paid else min(self.line_concurrency, os.cpu_count() or 1)
         lines = asyncio.Semaphore(limit)
 
+        # A distinct voice per speaker, of like pitch where the transcriber measured it; the
+        # same speakers and voices give the same casting in every language and re-render.
+        cast = cast_voices(speakers_in_order(translation.segments), voices)
+
         async def speak(seg: Segment) -> tuple[ClipEntry, list[Usage]]:
             async with lines:
-                return await self._line(tts, lang, seg, self.choose_voice(seg, voices), out, cache)
+                return await self._line(tts, lang, seg, cast[speaker_label(seg)], out, cache)
 
         # A shortening request made inside a line finds the job's cache through this.
         with caching_results(cache):
@@ -123,10 +128,6 @@ class Synthesizer(Stage[TranslationReady]):
                 brief=ready.brief,
             )
         ]
-
-    def choose_voice(self, seg: Segment, voices: Sequence[Voice]) -> Voice:
-        """The voice that speaks `seg` (casting by speaker plugs in here)."""
-        return voices[0]
 
     async def _line(
         self,

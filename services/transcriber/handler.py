@@ -2,11 +2,14 @@
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 
+from libs.documents.transcript import Transcript
 from libs.events.catalogue import JobBrief, JobSubmitted, Payload, TranscriptReady
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
+from libs.media.pitch import span_pitches
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
 from libs.transcription.errors import UnsupportedLanguage
@@ -23,9 +26,11 @@ class Transcriber(Stage[JobSubmitted]):
         concurrency=2, ack_wait_s=60.0, max_deliver=4, backoff_base_s=5.0, handler_timeout_s=1800.0
     )
 
-    def __init__(self, stt: SpeechToText, blobs: BlobStore) -> None:
+    def __init__(self, stt: SpeechToText, blobs: BlobStore, *, measure_pitch: bool = False) -> None:
         self.stt = stt
         self.blobs = blobs
+        # Each segment's voice pitch, for casting a voice of like pitch (decodes the stem).
+        self.measure_pitch = measure_pitch
 
     async def handle(self, job: JobSubmitted, work: WorkItem) -> Sequence[Payload]:
         async with AsyncExitStack() as local:
@@ -37,7 +42,9 @@ class Transcriber(Stage[JobSubmitted]):
                 transcription = await self.stt.transcribe(audio, job.source_language)
             except UnsupportedLanguage as exc:
                 raise PermanentError(str(exc)) from exc
-        transcript = transcription.transcript
+            transcript = transcription.transcript
+            if self.measure_pitch:
+                transcript = await with_pitches(audio, transcript)
         out = AttemptBlobs(self.blobs, self.name, work)
         ref = await self.blobs.put_bytes(
             out.key("transcript.json"), transcript.to_json().encode(), "application/json"
@@ -63,3 +70,13 @@ class Transcriber(Stage[JobSubmitted]):
 
     async def discard(self, work: WorkItem) -> None:
         await AttemptBlobs(self.blobs, self.name, work).discard()
+
+
+async def with_pitches(audio: Path, transcript: Transcript) -> Transcript:
+    """Each segment with its voice's median pitch, so a voice of like pitch can be cast."""
+    pitches = await span_pitches(audio, [(s.start, s.end) for s in transcript.segments])
+    segments = [
+        s.model_copy(update={"pitch_hz": round(p, 1) if p is not None else None})
+        for s, p in zip(transcript.segments, pitches, strict=True)
+    ]
+    return transcript.model_copy(update={"segments": segments})

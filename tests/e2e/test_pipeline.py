@@ -1,4 +1,5 @@
-"""A real job through every service process: real NATS, real PostgreSQL, offline providers."""
+"""A real job through every service process: real NATS, real PostgreSQL, the default offline
+providers (faster-whisper, Apertium, espeak-ng, ffmpeg)."""
 
 import asyncio
 import hashlib
@@ -29,17 +30,17 @@ def test_two_languages_from_post_to_completed_with_every_artifact(
             ).status_code
             == 401
         )
-        job = submit(c, upload(c, voice), upload(c, background), ["fr", "de"])
+        job = submit(c, upload(c, voice), upload(c, background), ["es", "ca"])
         assert job["status"] == "submitted"
         done = wait_finished(c, job["job_id"], timeout=120)
         assert done["status"] == "completed", done
-        for lang in ("fr", "de"):
+        for lang in ("es", "ca"):
             task = done["tasks"][lang]
             assert task["status"] == "dubbed"
             assert task["translated_at"] <= task["synthesized_at"] <= task["mixed_at"]
         assert sorted((a["language"], a["kind"]) for a in done["artifacts"]) == sorted(
             (lang, kind)
-            for lang in ("fr", "de")
+            for lang in ("es", "ca")
             for kind in (
                 *("mix", "mix_aac", "voice", "voice_aac", "srt", "vtt", "manifest"),
                 *("transcript", "source_srt", "source_vtt", "translation"),
@@ -50,9 +51,12 @@ def test_two_languages_from_post_to_completed_with_every_artifact(
             r = c.get(f"/v1/jobs/{job['job_id']}/artifacts/{a['language']}/{a['kind']}")
             assert r.status_code == 200
             assert hashlib.sha256(r.content).hexdigest() == a["sha256"]
-        srt = c.get(f"/v1/jobs/{job['job_id']}/artifacts/fr/srt").text
-        assert "[fr]" in srt and "-->" in srt
-    assert event_counts(database_url, job["job_id"]) == expected_counts(["fr", "de"])
+        # Heard by Whisper and translated by Apertium: real Spanish and Catalan captions.
+        srt = c.get(f"/v1/jobs/{job['job_id']}/artifacts/es/srt").text
+        assert "Bienvenido al doblaje demo." in srt and "-->" in srt
+        srt = c.get(f"/v1/jobs/{job['job_id']}/artifacts/ca/srt").text
+        assert "Gràcies per escoltar." in srt
+    assert event_counts(database_url, job["job_id"]) == expected_counts(["es", "ca"])
     # Every service exposes Prometheus metrics; the stages count what they did.
     import httpx
 

@@ -17,11 +17,13 @@ from tests.support.builders import USER
 # that is busy long enough to be killed or drained in the middle of a message.
 SPEAKING = {
     "REDUB_STT_PROVIDER": "instant",
+    "REDUB_TRANSLATOR_PROVIDER": "pseudo",
     "REDUB_TTS_PROVIDER": "espeak",
     "REDUB_MIXER_ENGINE": "instant",
 }
 INSTANT = {
     "REDUB_STT_PROVIDER": "instant",
+    "REDUB_TRANSLATOR_PROVIDER": "pseudo",
     "REDUB_TTS_PROVIDER": "instant",
     "REDUB_MIXER_ENGINE": "instant",
 }

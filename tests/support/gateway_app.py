@@ -14,6 +14,7 @@ from libs.auth.tokens import mint_token
 from libs.config.settings import Settings
 from libs.events.postgres_store import PostgresEventStore
 from redub.runtime.connections import connect
+from redub.runtime.providers import language_support
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 from tests.support.builders import USER
@@ -37,8 +38,16 @@ class Gateway:
 
 @asynccontextmanager
 async def gateway(
-    database_url: str, nats_url: str, stream_prefix: str, tmp_path: Path, **overrides: Any
+    database_url: str,
+    nats_url: str,
+    stream_prefix: str,
+    tmp_path: Path,
+    *,
+    ask_providers: bool = False,
+    **overrides: Any,
 ) -> AsyncIterator[Gateway]:
+    """The app over real servers; `ask_providers` checks submissions against what the
+    configured providers can do, as the gateway process does."""
     settings = Settings(
         database_url=database_url,
         nats_url=nats_url,
@@ -50,7 +59,8 @@ async def gateway(
         **overrides,
     )
     conns = await connect(settings, pool_size=4)
-    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs))
+    languages = language_support(settings) if ask_providers else None
+    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs, languages))
     assert settings.jwt_secret
     token = mint_token(USER, settings.jwt_secret)
     async with httpx.AsyncClient(

@@ -11,8 +11,7 @@ from libs.synthesis.provider import Voice
 
 
 def voice(language: str) -> Voice:
-    [found] = EspeakTextToSpeech().voices(language)
-    return found
+    return EspeakTextToSpeech().voices(language)[0]
 
 
 def _rms(path: Path) -> float:
@@ -65,6 +64,20 @@ async def test_text_starting_with_a_dash_is_spoken_not_parsed(tmp_path: Path) ->
         "-v means voice", "en", voice("en"), tmp_path / "d.wav"
     )
     assert speech.duration_s > 0.5
+
+
+async def test_each_language_comes_in_distinct_male_and_female_variants(tmp_path: Path) -> None:
+    voices = EspeakTextToSpeech().voices("ca")
+    assert len({v.id for v in voices}) == len(voices) == 11
+    assert {v.gender for v in voices} == {"male", "female"}
+    assert all(v.id.startswith("ca+") and v.language == "ca" for v in voices)
+    low = min(voices, key=lambda v: v.pitch_hz or 0)
+    high = max(voices, key=lambda v: v.pitch_hz or 0)
+    assert (low.gender, high.gender) == ("male", "female")
+    tts = EspeakTextToSpeech()
+    await tts.synthesize("Bon dia a tothom.", "ca", low, tmp_path / "low.wav")
+    await tts.synthesize("Bon dia a tothom.", "ca", high, tmp_path / "high.wav")
+    assert (tmp_path / "low.wav").read_bytes() != (tmp_path / "high.wav").read_bytes()
 
 
 async def test_unsupported_language(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ from libs.synthesis.deepgram_tts import DeepgramTextToSpeech
 from libs.synthesis.elevenlabs_tts import ElevenLabsTextToSpeech
 from libs.synthesis.espeak import EspeakTextToSpeech
 from libs.transcription.deepgram_stt import DeepgramSpeechToText
+from libs.transcription.faster_whisper_stt import FasterWhisperSpeechToText
 from libs.transcription.instant_stt import InstantSpeechToText
 from libs.transcription.pocketsphinx_stt import PocketSphinxSpeechToText
+from libs.translation.apertium import ApertiumTranslator
 from libs.translation.openai_translator import OpenAITranslator
 from libs.translation.pseudo import PseudoTranslator
 from redub.runtime.providers import shortener, speech_providers, speech_to_text, translator
@@ -32,8 +34,8 @@ def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
 async def test_with_no_keys_everything_stays_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     s = settings(monkeypatch)
     vendors = VendorSessions(s)
-    assert isinstance(speech_to_text(s, vendors), PocketSphinxSpeechToText)
-    assert isinstance(translator(s, vendors), PseudoTranslator)
+    assert isinstance(speech_to_text(s, vendors), FasterWhisperSpeechToText)
+    assert isinstance(translator(s, vendors), ApertiumTranslator)
     table = speech_providers(s, vendors)
     assert [type(t) for t in table.order] == [EspeakTextToSpeech] and table.premium is None
     assert shortener(s, vendors) is None
@@ -85,3 +87,11 @@ async def test_the_tts_order_setting_is_the_per_language_table(
     table = speech_providers(s, vendors)
     assert [t.name for t in table.order] == ["espeak", "deepgram"]
     await vendors.close()
+
+
+async def test_the_smaller_offline_providers_stay_selectable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = settings(monkeypatch, REDUB_STT_PROVIDER="pocketsphinx", REDUB_TRANSLATOR_PROVIDER="pseudo")
+    assert isinstance(speech_to_text(s), PocketSphinxSpeechToText)
+    assert isinstance(translator(s), PseudoTranslator)

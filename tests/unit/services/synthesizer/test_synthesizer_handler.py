@@ -2,6 +2,7 @@
 
 import io
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,37 @@ async def test_a_missing_translation_fails_at_once(tmp_path: Path) -> None:
         await synthesizer(blobs).handle(ready, attempt(recorded(ready, job_id=done.job_id)))
     assert "translation" in str(caught.value) and "missing" in str(caught.value)
     assert await all_keys(blobs, job_prefix(done.job_id) + "synthesizer/") == set()
+
+
+class TwoVoices(InstantTextToSpeech):
+    """Silence in a low and a high voice, so casting has a choice."""
+
+    def voices(self, language: str) -> Sequence[Voice]:
+        return (
+            Voice("low", language, "low", "male", 100.0),
+            Voice("high", language, "high", "female", 210.0),
+        )
+
+
+async def test_each_speaker_is_cast_a_voice_of_like_pitch(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="translator")
+    translation = Transcript.from_json(await blobs.read_bytes(done.translation.translation.key))
+    speakers = [("A", 205.0), ("B", 95.0), ("A", 215.0)]
+    segments = [
+        s.model_copy(update={"speaker": who, "pitch_hz": hz})
+        for s, (who, hz) in zip(translation.segments, speakers, strict=True)
+    ]
+    doc = translation.model_copy(update={"segments": segments})
+    ref = await blobs.put_bytes("cast/translation.json", doc.to_json().encode(), "application/json")
+    ready = done.translation.model_copy(update={"translation": ref})
+    stage = Synthesizer(TwoVoices(), blobs)
+
+    [out] = await stage.handle(ready, attempt(recorded(ready, job_id=done.job_id)))
+
+    index = SpeechIndex.model_validate_json(await stored(blobs, only([out], SpeechReady).speech))
+    assert [(c.speaker, c.voice) for c in index.clips] == [
+        ("A", "high"),
+        ("B", "low"),
+        ("A", "high"),
+    ]

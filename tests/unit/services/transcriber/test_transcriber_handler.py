@@ -1,11 +1,13 @@
 """The transcriber's handler on a temporary blob store with the instant speech-to-text."""
 
+import wave
 from pathlib import Path
 from uuid import uuid4
 
+import numpy as np
 import pytest
 
-from libs.documents.transcript import Transcript
+from libs.documents.transcript import Segment, Transcript
 from libs.events.catalogue import JobBrief, JobSubmitted, StageFailed, TranscriptReady
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent
@@ -17,7 +19,7 @@ from libs.storage.keys import job_prefix
 from libs.transcription.errors import UnsupportedLanguage
 from libs.transcription.instant_stt import InstantSpeechToText
 from libs.transcription.provider import Transcription
-from services.transcriber.handler import Transcriber
+from services.transcriber.handler import Transcriber, with_pitches
 from tests.support.builders import USER, recorded
 from tests.support.stages import (
     STEM_SECONDS,
@@ -176,3 +178,41 @@ async def test_through_the_runner_a_missing_stem_is_one_failure_event_at_once(
     assert "voice stem is missing" in failed.reason
     assert "transcript.ready" not in [e.type for e in stream]
     assert bus.unsettled("transcriber") == 0, "settled on the first delivery, not retried"
+
+
+async def test_each_segment_gets_the_pitch_of_its_voice_when_asked(tmp_path: Path) -> None:
+    rate, t = 16_000, np.arange(16_000) / 16_000
+    low, high = (0.3 * np.sin(2 * np.pi * hz * t) for hz in (110.0, 210.0))
+    path = tmp_path / "two-voices.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.concatenate([low, high]) * 32767).astype("<i2").tobytes())
+    transcript = Transcript(
+        language="en",
+        duration_s=2.0,
+        segments=[
+            Segment(index=0, start=0.0, end=1.0, text="low"),
+            Segment(index=1, start=1.0, end=2.0, text="high"),
+        ],
+    )
+    pitched = await with_pitches(path, transcript)
+    assert [s.pitch_hz for s in pitched.segments] == [
+        pytest.approx(110.0, rel=0.02),
+        pytest.approx(210.0, rel=0.02),
+    ]
+    assert [s.text for s in pitched.segments] == ["low", "high"]
+
+
+async def test_a_silent_voice_has_no_pitch_and_pitch_is_measured_only_when_asked(
+    tmp_path: Path,
+) -> None:
+    blobs = blob_store(tmp_path)
+    job = await submission(blobs, tmp_path)
+    event = recorded(job)
+    measuring = Transcriber(InstantSpeechToText(), blobs, measure_pitch=True)
+    [ready] = await measuring.handle(job, attempt(event))
+    assert isinstance(ready, TranscriptReady)
+    doc = Transcript.from_json(await stored(blobs, ready.transcript))
+    assert doc.segments and all(s.pitch_hz is None for s in doc.segments)

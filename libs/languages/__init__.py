@@ -1,0 +1,1 @@
+"""What the configured providers can do, language by language."""
