@@ -2,14 +2,15 @@
 for stages that run away from the store's disk; writes and the rest go to the inner store."""
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
 
 from libs.events.catalogue import BlobRef
+from libs.observability.metrics import BLOB_FETCH_BYTES, BLOB_FETCHES
 from libs.storage.blob_store import BlobStore, HttpMethod, StoredObject
-from libs.storage.signed_fetch import fetched
+from libs.storage.signed_fetch import BlobMismatch, BlobTooLarge, fetched
 
 
 class SignedFetchBlobStore(BlobStore):
@@ -50,7 +51,16 @@ class SignedFetchBlobStore(BlobStore):
     @asynccontextmanager
     async def _fetch(self, key: str, ref: BlobRef | None) -> AsyncIterator[Path]:
         url = await self.inner.signed_url(key, self.url_ttl_s, "GET")
-        async with fetched(self.client, url, key, limit=self.limit, expected=ref) as path:
+        async with AsyncExitStack() as stack:
+            try:
+                path = await stack.enter_async_context(
+                    fetched(self.client, url, key, limit=self.limit, expected=ref)
+                )
+            except Exception as exc:
+                BLOB_FETCHES.labels(_outcome(exc)).inc()
+                raise
+            BLOB_FETCHES.labels("ok").inc()
+            BLOB_FETCH_BYTES.inc(path.stat().st_size)
             yield path
 
     async def delete(self, key: str) -> int:
@@ -67,3 +77,13 @@ class SignedFetchBlobStore(BlobStore):
             await self.client.aclose()
         finally:
             await self.inner.close()
+
+
+def _outcome(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return "missing"
+    if isinstance(exc, BlobMismatch):
+        return "mismatch"
+    if isinstance(exc, BlobTooLarge):
+        return "too_large"
+    return "outage"
