@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from libs.events.catalogue import BlobRef
 from libs.events.outage import Outage, is_outage
@@ -75,6 +76,10 @@ def scratch(tmp_path: Path) -> Iterator[Path]:
     use_scratch_root(root)
     yield root
     use_scratch_root(None)
+
+
+def _fetches(outcome: str) -> float:
+    return REGISTRY.get_sample_value("redub_blob_fetches_total", {"outcome": outcome}) or 0.0
 
 
 def _left(scratch: Path) -> list[Path]:
@@ -193,8 +198,10 @@ async def test_stages_fetch_from_the_gateway_route_not_their_disk(
             assert await stage.read_bytes(doc.key) == b'{"clips": []}'
             # Replaced behind the event's back: the committed ref no longer matches.
             await served.put_bytes(REF.key, BODY[::-1], "audio/wav")
+            before = _fetches("mismatch")
             with pytest.raises(BlobMismatch):
                 await read_named(stage, ref, "voice stem")
+            assert _fetches("mismatch") == before + 1
             await served.delete(REF.key)
             with pytest.raises(PermanentError, match="voice stem this work needs is missing"):
                 async with open_named(stage, ref, "voice stem"):
