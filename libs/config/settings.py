@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # How long a call that meets a Storage outage is retried before it raises one.
     supabase_retry_s: float = 10.0
 
+    # How stage processes read inputs: "direct" (the store's own reads: the folder, or
+    # Supabase's client) or "signed" (a signed GET URL fetched over HTTP into a scratch file,
+    # checked against the committed size and sha256: stages that run away from the store's
+    # disk). Fetches past the size limit are refused; a URL lives `ttl` seconds.
+    blob_access: Literal["direct", "signed"] = "direct"
+    blob_fetch_max_bytes: int = Field(default=4 * 1024**3, gt=0)
+    blob_fetch_timeout_s: float = Field(default=60.0, gt=0)
+    blob_fetch_url_ttl_s: int = Field(default=600, gt=0)
+
     # JetStream layout: one stream for every event; subjects are `<prefix>.<event type>`.
     stream_name: str = "REDUB"
     subject_prefix: str = "redub"

@@ -59,6 +59,9 @@ class Transcript(BaseModel):
     language: str
     duration_s: float = Field(ge=0.0)
     segments: list[Segment]
+    # Who made the document, by step: {"stt": ...} on a transcript, plus {"translator": ...}
+    # on a translation, so the manifest can name them (empty in documents written before).
+    providers: dict[str, str] = {}
 
     def to_json(self) -> str:
         """Serialise to the JSON stored as a blob."""

@@ -43,6 +43,17 @@ RELAY_REPUBLISHED = Counter(
 )
 APPEND_ERRORS = Counter("redub_append_errors_total", "Appends that failed", ["stage"])
 
+# -- blob fetches over signed URLs (REDUB_BLOB_ACCESS=signed) --------------------------------
+BLOB_FETCHES = Counter(
+    "redub_blob_fetches_total",
+    "Blobs a stage fetched over a signed URL, by outcome (ok, missing, mismatch, too_large, "
+    "outage)",
+    ["outcome"],
+)
+BLOB_FETCH_BYTES = Counter(
+    "redub_blob_fetch_bytes_total", "Bytes of blobs fetched and verified over signed URLs"
+)
+
 # -- JetStream consumers (refreshed from consumer info every few seconds) ----------------------
 CONSUMER_PENDING = Gauge(
     "redub_consumer_pending_messages",

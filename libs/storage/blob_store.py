@@ -56,6 +56,15 @@ class BlobStore(ABC):
         """A local file with the object's content for the `async with` block; read it, never
         write it. A remote store downloads a copy and removes it on exit. `KeyError` if absent."""
 
+    def open_ref(self, ref: BlobRef) -> AbstractAsyncContextManager[Path]:
+        """`open_local` of the blob a committed event names; a store that fetches it from
+        elsewhere checks the copy against `ref`'s size and sha256."""
+        return self.open_local(ref.key)
+
+    async def read_ref(self, ref: BlobRef) -> bytes:
+        """`read_bytes` of the blob a committed event names (checked as `open_ref` does)."""
+        return await self.read_bytes(ref.key)
+
     @abstractmethod
     async def delete(self, key: str) -> int:
         """Remove the object; returns the bytes freed (0 if it was not there)."""

@@ -17,7 +17,7 @@ def _missing(what: str) -> PermanentError:
 async def read_named(blobs: BlobStore, ref: BlobRef, what: str) -> bytes:
     """The content of the blob `ref` names; `PermanentError` when it is gone."""
     try:
-        return await blobs.read_bytes(ref.key)
+        return await blobs.read_ref(ref)
     except KeyError as exc:
         raise _missing(what) from exc
 
@@ -27,7 +27,7 @@ async def open_named(blobs: BlobStore, ref: BlobRef, what: str) -> AsyncIterator
     """A local copy of the blob `ref` names; `PermanentError` when it is gone."""
     async with AsyncExitStack() as stack:
         try:
-            path = await stack.enter_async_context(blobs.open_local(ref.key))
+            path = await stack.enter_async_context(blobs.open_ref(ref))
         except KeyError as exc:
             raise _missing(what) from exc
         yield path

@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 
+import httpx
+
 from libs.config.settings import Settings
 from libs.events.jetstream_bus import JetStreamBus
 from libs.events.postgres_store import PostgresEventStore
 from libs.storage.blob_store import BlobStore
 from libs.storage.local_store import LocalBlobStore
+from libs.storage.signed_fetch_store import SignedFetchBlobStore
 from libs.storage.supabase_store import SupabaseBlobStore
 from redub.runtime.vendors import VendorSessions
 
@@ -36,11 +39,16 @@ class Connections:
             await self.blobs.close()
 
 
-async def connect(settings: Settings, pool_size: int = 10, provision: bool = True) -> Connections:
-    """Connect to Postgres and NATS and (unless told not to) make sure the stream exists."""
+async def connect(
+    settings: Settings, pool_size: int = 10, provision: bool = True, *, stage: bool = False
+) -> Connections:
+    """Connect to Postgres and NATS and (unless told not to) make sure the stream exists; a
+    `stage` process reads blobs as REDUB_BLOB_ACCESS says."""
     if not settings.database_url or not settings.nats_url:
         raise NotConfigured("set DATABASE_URL and NATS_URL (or run `redub dev`)")
     blobs = blob_store(settings)  # checked before anything is opened
+    if stage:
+        blobs = stage_blob_store(settings, blobs)
     store = await PostgresEventStore.connect(settings.database_url, max_size=pool_size)
     bus = await JetStreamBus.connect(
         settings.nats_servers,
@@ -69,6 +77,19 @@ def blob_store(settings: Settings) -> BlobStore:
         settings.supabase_bucket,
         timeout_s=settings.supabase_timeout_s,
         retry_for_s=settings.supabase_retry_s,
+    )
+
+
+def stage_blob_store(settings: Settings, blobs: BlobStore) -> BlobStore:
+    """`blobs` as a stage reads it: itself, or through its signed URLs (REDUB_BLOB_ACCESS)."""
+    if settings.blob_access != "signed":
+        return blobs
+    client = httpx.AsyncClient(timeout=settings.blob_fetch_timeout_s, follow_redirects=True)
+    return SignedFetchBlobStore(
+        blobs,
+        client,
+        limit=settings.blob_fetch_max_bytes,
+        url_ttl_s=settings.blob_fetch_url_ttl_s,
     )
 
 

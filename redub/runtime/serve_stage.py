@@ -30,7 +30,7 @@ async def serve_stage(
 ) -> None:
     """Serve until SIGTERM/SIGINT, then finish the batch in hand, drain and exit."""
     use_scratch_root(settings.scratch_dir)
-    conns = await connect(settings)
+    conns = await connect(settings, stage=True)
     stage = build(settings, conns)
     config = runner_config(
         stage.name, stage.runner_defaults, settings.relay_interval_s, settings.relay_grace_s

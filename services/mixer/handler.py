@@ -97,7 +97,8 @@ class Mixer(Stage[SpeechReady]):
         ]
         background = await open_local(job.background.blob, "background stem")
         voice_stem = await open_local(voice, "voice stem")
-        return MixInputs(background, voice_stem, clips, translation)
+        voices = {c.index: c.voice for c in index.clips}
+        return MixInputs(background, voice_stem, clips, translation, voices)
 
     async def _publish(
         self,
@@ -142,7 +143,9 @@ class Mixer(Stage[SpeechReady]):
             self.engine.name,
             mixed,
             facts,
-            providers={"tts": provider},
+            # The translation names the speech-to-text and translator that made it.
+            providers={**inputs.translation.providers, "tts": provider},
+            voices=inputs.voices,
             versions=await self.engine.versions(),
             max_ratio=self.options.max_ratio,
         )
@@ -158,3 +161,5 @@ class MixInputs:
     voice: Path
     clips: list[ClipInput]
     translation: Transcript
+    # Which voice spoke each line, by line index.
+    voices: dict[int, str | None]

@@ -32,7 +32,12 @@ from libs.storage.scratch import scratch_files
 from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.provider import TextToSpeech, Voice
 from libs.synthesis.provider_table import SpeechProviders
-from libs.synthesis.voice_casting import cast_voices, speaker_label, speakers_in_order
+from libs.synthesis.voice_casting import (
+    UnknownVoice,
+    cast_voices,
+    speaker_label,
+    speakers_in_order,
+)
 from libs.translation.length_budget import overflows, shortened_budget
 from libs.translation.provider import SourceLine
 from libs.translation.shortener import Shortener
@@ -93,7 +98,12 @@ class Synthesizer(Stage[TranslationReady]):
 
         # A distinct voice per speaker, of like pitch where the transcriber measured it; the
         # same speakers and voices give the same casting in every language and re-render.
-        cast = cast_voices(speakers_in_order(translation.segments), voices)
+        # A voice map of the job's (speaker -> voice id) comes first.
+        voice_map = ready.brief.options.voice_map if ready.brief is not None else {}
+        try:
+            cast = cast_voices(speakers_in_order(translation.segments), voices, voice_map)
+        except UnknownVoice as exc:
+            raise PermanentError(str(exc)) from exc
 
         async def speak(seg: Segment) -> tuple[ClipEntry, list[Usage]]:
             async with lines:

@@ -12,6 +12,7 @@ from libs.events.work import WorkItem
 from libs.media.pitch import span_pitches
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
+from libs.storage.named_blobs import open_named
 from libs.transcription.errors import UnsupportedLanguage
 from libs.transcription.provider import SpeechToText
 
@@ -34,10 +35,9 @@ class Transcriber(Stage[JobSubmitted]):
 
     async def handle(self, job: JobSubmitted, work: WorkItem) -> Sequence[Payload]:
         async with AsyncExitStack() as local:
-            try:
-                audio = await local.enter_async_context(self.blobs.open_local(job.voice.blob.key))
-            except KeyError as exc:
-                raise PermanentError("the voice stem is missing from storage") from exc
+            audio = await local.enter_async_context(
+                open_named(self.blobs, job.voice.blob, "voice stem")
+            )
             try:
                 transcription = await self.stt.transcribe(audio, job.source_language)
             except UnsupportedLanguage as exc:

@@ -50,13 +50,19 @@ class TranslatorStage(Stage[TranscriptReady]):
             for s in source.segments
         ]
         # Paid batches are kept in the job's cache: a retry or redelivery pays for the rest.
+        glossary = self.glossary_for(ready)
         with caching_results(JobResultCache(self.blobs, work.job_id, work.token)):
             translated = await self.translator.translate(
-                lines, source.language, language, glossary=self.glossary or None
+                lines, source.language, language, glossary=glossary or None
             )
         result = Transcript(
             language=language,
             duration_s=source.duration_s,
+            providers={
+                **source.providers,
+                "stt": ready.provider,
+                "translator": self.translator.name,
+            },
             segments=[
                 s.model_copy(update={"text": t})
                 for s, t in zip(source.segments, translated.texts, strict=True)
@@ -76,6 +82,11 @@ class TranslatorStage(Stage[TranscriptReady]):
                 brief=ready.brief,
             )
         ]
+
+    def glossary_for(self, ready: TranscriptReady) -> dict[str, str]:
+        """The glossary file's terms, with the job's own (`options.glossary`) over them."""
+        job = ready.brief.options.glossary if ready.brief is not None else {}
+        return {**self.glossary, **job}
 
     async def discard(self, work: WorkItem) -> None:
         await AttemptBlobs(self.blobs, self.name, work).discard()

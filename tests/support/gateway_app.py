@@ -27,6 +27,8 @@ class Gateway:
     client: httpx.AsyncClient
     store: PostgresEventStore
     settings: Settings
+    # The app itself, for a client of its own (e.g. one without the user's token).
+    transport: httpx.ASGITransport
 
     def token(self, user: UUID = USER, **claims: Any) -> str:
         assert self.settings.jwt_secret
@@ -63,11 +65,12 @@ async def gateway(
     app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs, languages))
     assert settings.jwt_secret
     token = mint_token(USER, settings.jwt_secret)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
+        transport=transport,
         base_url="http://gw",
         headers={"Authorization": f"Bearer {token}"},
     ) as client:
-        yield Gateway(client, conns.store, settings)
+        yield Gateway(client, conns.store, settings, transport)
     await conns.bus.js.delete_stream(conns.bus.stream)
     await conns.close()

@@ -93,6 +93,16 @@ async def test_publishes_mix_voice_captions_and_manifest_with_the_jobs_facts(
     for line, clip in zip(lines, index.clips, strict=True):
         assert (line["original_start"], line["original_end"]) == (clip.start, clip.end)
         assert line["dubbed_start"] >= clip.start and line["stretch_ratio"] >= 1.0
+        # Which voice spoke which line, as the synthesizer cast it.
+        assert line["voice"] is not None and line["voice"] == clip.voice
+        assert line["speaker"] == clip.speaker
+    # Every step's provider, carried forward from the events that named them.
+    assert manifest["providers"] == {
+        "stt": done.transcript.provider,
+        "translator": done.translation.provider,
+        "tts": done.speech.provider,
+    }
+    assert None not in manifest["providers"].values()
     listed = {m["kind"]: m for m in manifest["artifacts"]}
     assert sorted(listed) == sorted(KINDS[:-1])
     for a in out.artifacts[:-1]:

@@ -9,7 +9,7 @@ import pytest
 
 from libs.documents.speech_index import SpeechIndex
 from libs.documents.transcript import Transcript
-from libs.events.catalogue import SpeechReady
+from libs.events.catalogue import SpeechReady, TranslationReady
 from libs.events.stage import PermanentError
 from libs.storage.keys import job_prefix
 from libs.synthesis.errors import UnsupportedLanguage
@@ -178,3 +178,41 @@ async def test_each_speaker_is_cast_a_voice_of_like_pitch(tmp_path: Path) -> Non
         ("B", "low"),
         ("A", "high"),
     ]
+
+
+async def test_the_jobs_voice_map_overrides_casting_and_a_wrong_voice_fails_clearly(
+    tmp_path: Path,
+) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="translator")
+    translation = Transcript.from_json(await blobs.read_bytes(done.translation.translation.key))
+    speakers = [("A", 205.0), ("B", 95.0), ("A", 215.0)]
+    segments = [
+        s.model_copy(update={"speaker": who, "pitch_hz": hz})
+        for s, (who, hz) in zip(translation.segments, speakers, strict=True)
+    ]
+    doc = translation.model_copy(update={"segments": segments})
+    ref = await blobs.put_bytes("cast/translation.json", doc.to_json().encode(), "application/json")
+
+    def asking(voice_map: dict[str, str]) -> TranslationReady:
+        brief = done.translation.brief
+        assert brief is not None
+        options = brief.options.model_copy(update={"voice_map": voice_map})
+        return done.translation.model_copy(
+            update={"translation": ref, "brief": brief.model_copy(update={"options": options})}
+        )
+
+    stage = Synthesizer(TwoVoices(), blobs)
+    # Against pitch: the high speaker gets the low voice because the job says so.
+    ready = asking({"A": "low"})
+    [out] = await stage.handle(ready, attempt(recorded(ready, job_id=done.job_id)))
+    index = SpeechIndex.model_validate_json(await stored(blobs, only([out], SpeechReady).speech))
+    assert [(c.speaker, c.voice) for c in index.clips] == [
+        ("A", "low"),
+        ("B", "high"),
+        ("A", "low"),
+    ]
+
+    ready = asking({"B": "nobody"})
+    with pytest.raises(PermanentError, match=r"voice 'nobody'.*low, high"):
+        await stage.handle(ready, attempt(recorded(ready, job_id=done.job_id), number=2))

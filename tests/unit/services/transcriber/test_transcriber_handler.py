@@ -106,7 +106,7 @@ async def test_a_missing_voice_stem_fails_permanently_and_writes_nothing(tmp_pat
     await blobs.delete(job.voice.blob.key)
     event = recorded(job)
 
-    with pytest.raises(PermanentError, match="voice stem is missing"):
+    with pytest.raises(PermanentError, match="voice stem this work needs is missing"):
         await transcriber(blobs).handle(job, attempt(event))
     assert await all_keys(blobs, job_prefix(event.job_id)) == set()
 
@@ -175,7 +175,7 @@ async def test_through_the_runner_a_missing_stem_is_one_failure_event_at_once(
     assert len(failures) == 1
     [failed] = failures
     assert failed.stage == "transcriber" and failed.attempts == 1
-    assert "voice stem is missing" in failed.reason
+    assert "voice stem this work needs is missing" in failed.reason
     assert "transcript.ready" not in [e.type for e in stream]
     assert bus.unsettled("transcriber") == 0, "settled on the first delivery, not retried"
 

@@ -1,5 +1,6 @@
 """The translator's handler on a temporary blob store with the pseudo-translator."""
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,9 @@ from libs.documents.transcript import Transcript
 from libs.events.catalogue import TranslationReady
 from libs.events.stage import PermanentError
 from libs.storage.keys import job_prefix
-from libs.translation.pseudo import pseudo_translate
+from libs.translation.provider import SourceLine, Translation
+from libs.translation.pseudo import PseudoTranslator, pseudo_translate
+from services.translator.handler import TranslatorStage
 from tests.support.builders import recorded
 from tests.support.stages import (
     all_keys,
@@ -99,3 +102,53 @@ async def test_a_missing_transcript_fails_at_once(tmp_path: Path) -> None:
         await stage.handle(ready, attempt(recorded(ready, job_id=done.job_id), "fr"))
     assert "transcript" in str(caught.value) and "missing" in str(caught.value)
     assert await all_keys(blobs, job_prefix(done.job_id) + "translator/") == set()
+
+
+class KeepsGlossary(PseudoTranslator):
+    """The pseudo-translator, noting the glossary each call was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.glossaries: list[Mapping[str, str] | None] = []
+
+    async def translate(
+        self,
+        lines: Sequence[SourceLine],
+        source: str,
+        target: str,
+        *,
+        glossary: Mapping[str, str] | None = None,
+    ) -> Translation:
+        self.glossaries.append(glossary)
+        return await super().translate(lines, source, target, glossary=glossary)
+
+
+async def test_the_jobs_glossary_goes_over_the_files(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="transcriber")
+    brief = done.transcript.brief
+    assert brief is not None
+    options = brief.options.model_copy(update={"glossary": {"mix": "mixage", "stem": "piste"}})
+    ready = done.transcript.model_copy(
+        update={"brief": brief.model_copy(update={"options": options})}
+    )
+    engine = KeepsGlossary()
+    stage = TranslatorStage(engine, blobs, glossary={"Redub": "Redub", "mix": "mélange"})
+
+    await stage.handle(ready, attempt(recorded(ready, job_id=done.job_id), "fr"))
+    # A job without options of its own gets the file's glossary alone.
+    plain = done.transcript.model_copy(update={"brief": None})
+    await stage.handle(plain, attempt(recorded(plain, job_id=done.job_id), "de"))
+
+    assert engine.glossaries == [
+        {"Redub": "Redub", "mix": "mixage", "stem": "piste"},
+        {"Redub": "Redub", "mix": "mélange"},
+    ]
+
+
+async def test_the_translation_names_the_providers_that_made_it(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    done = await chain(blobs, tmp_path, until="translator")
+    doc = Transcript.from_json(await stored(blobs, done.translation.translation))
+    assert doc.providers == {"stt": done.transcript.provider, "translator": "pseudo"}
+    assert done.transcript.provider  # a real name, not empty
