@@ -187,6 +187,9 @@ def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
             "REDUB_BACKOFF_MAX_S": "1",
             "REDUB_RELAY_INTERVAL_S": "0.2",
             "REDUB_RELAY_GRACE_S": "0.5",
+            # Tests submit many jobs as one user: the per-caller limits are not under test.
+            "REDUB_MAX_RUNNING_JOBS": "10000",
+            "REDUB_MAX_MINUTES_PER_DAY": "1000000",
         }
         stack = DevStack(settings, services=services, extra_env={**fast, **env})
         stacks.append(stack)

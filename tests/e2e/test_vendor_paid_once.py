@@ -42,6 +42,9 @@ def vendor_stack(
         "REDUB_RELAY_INTERVAL_S": "0.2",
         "REDUB_RELAY_GRACE_S": "0.5",
         "REDUB_MIXER_ENGINE": "instant",
+        # Apertium has no French or German; what is paid for here is speech.
+        "REDUB_TRANSLATOR_PROVIDER": "pseudo",
+        "REDUB_MAX_RUNNING_JOBS": "10000",
         "DEEPGRAM_API_KEY": "test-deepgram-key",
         "REDUB_DEEPGRAM_BASE_URL": fake_vendors.url,
         "REDUB_DEEPGRAM_MAX_CONCURRENT": str(VENDOR_LIMIT),
