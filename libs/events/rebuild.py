@@ -4,7 +4,9 @@ Readers never see half a view: the swap is one transaction, taken under the appe
 after catching up with whatever was appended while the rebuild read the log.
 
 The log is read in large chunks, the next on its way while the fold works on this one,
-and each payload only as far as the fold needs it (`FOLDED_FIELDS`, a `Projection`).
+and each payload only as far as the fold needs it (`FOLDED_FIELDS`, a `Projection`). The
+fold runs over plain JSON values (`view_fold`, `evolve`'s twin), and the views' JSON is
+written straight from them.
 """
 
 import gc
@@ -17,12 +19,14 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from libs.events.catalogue import Payload
 from libs.events.job_view import FOLDED_FIELDS, FoldEvent, JobView, evolve
 from libs.events.log_scan import READ_CHUNK, scan
 from libs.events.projection import Projection
-from libs.events.view_rows import COLUMNS, view_columns, write_views
+from libs.events.view_fold import JsonView, fold_rows, view_record
+from libs.events.view_rows import COLUMNS, UPSERT_VIEWS
 
 VIEW_TABLES = ("jobs",)
 SHADOW = "_rebuild"
@@ -93,7 +97,7 @@ def collector_paused() -> Iterator[None]:
 async def rebuild_views(pool: asyncpg.Pool, chunk: int = READ_CHUNK) -> RebuildResult:
     """Replay every event into fresh views and swap them for the live ones."""
     started = time.perf_counter()
-    views: dict[UUID, JobView] = {}
+    views: dict[UUID, JsonView] = {}
     last = 0
     count = 0
     async with pool.acquire() as conn:
@@ -111,7 +115,7 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = READ_CHUNK) -> RebuildR
         with collector_paused():
             async with conn.transaction(isolation="repeatable_read", readonly=True):
                 async for rows in scan(conn, REPLAY_QUERY, 0, chunk=chunk):
-                    fold(replayed(rows), views)
+                    fold_rows(rows, views)
                     last = rows[-1][0]
                     count += len(rows)
             # The bulk of the writing happens before any lock: appends go on meanwhile.
@@ -121,11 +125,11 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = READ_CHUNK) -> RebuildR
             # (row locks on jobs, then the append lock): no deadlock with a writer.
             await conn.execute(f"LOCK TABLE {', '.join(VIEW_TABLES)} IN ACCESS EXCLUSIVE MODE")
             await conn.execute("SELECT redub_append_lock()")
-            late = list(replayed(await conn.fetch(REPLAY_QUERY, last)))
-            fold(late, views)
+            late = await conn.fetch(REPLAY_QUERY, last)
+            fold_rows(late, views)
             count += len(late)
-            caught_up = {e.job_id for e in late}
-            await write_views(conn, [views[j] for j in caught_up], suffix=SHADOW)
+            caught_up = {r[1] for r in late}
+            await _upsert_views(conn, [views[j] for j in caught_up])
             for table in VIEW_TABLES:
                 live = await _index_names(conn, table)
                 await conn.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
@@ -135,14 +139,22 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = READ_CHUNK) -> RebuildR
     return RebuildResult(count, len(views), time.perf_counter() - started)
 
 
-async def _copy_views(conn: asyncpg.Connection, views: list[JobView], chunk: int) -> None:
+async def _copy_views(conn: asyncpg.Connection, views: list[JsonView], chunk: int) -> None:
     """COPY views into the empty shadow table (no conflicts possible, so no upserts)."""
     for i in range(0, len(views), chunk):
-        columns = view_columns(views[i : i + chunk])
-        if columns[0]:
-            await conn.copy_records_to_table(
-                f"jobs{SHADOW}", records=zip(*columns, strict=True), columns=COLUMNS
-            )
+        await conn.copy_records_to_table(
+            f"jobs{SHADOW}", records=map(view_record, views[i : i + chunk]), columns=COLUMNS
+        )
+
+
+async def _upsert_views(conn: asyncpg.Connection, views: list[JsonView]) -> None:
+    """Upsert the views the catch-up changed into the shadow table."""
+    if views:
+        rows = [dict(zip(COLUMNS, view_record(v), strict=True)) for v in views]
+        for row in rows:
+            row["view"] = orjson.Fragment(row["view"])
+        document = orjson.dumps(rows, default=str, option=orjson.OPT_UTC_Z).decode()
+        await conn.execute(UPSERT_VIEWS.format(jobs="jobs" + SHADOW), document)
 
 
 async def _copy_grants(conn: asyncpg.Connection, source: str, target: str) -> None:
