@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO, Literal, Protocol
-from uuid import UUID
 
 import orjson
 
@@ -32,7 +31,12 @@ def text_time(value: datetime) -> str:
     """A time in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the log's times are already UTC)."""
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
+    # orjson writes ISO 8601 several times faster than `isoformat` (this runs twice a row),
+    # but leaves out a zero fraction.
+    text = orjson.dumps(value, option=orjson.OPT_UTC_Z)
+    if value.microsecond == 0:
+        return text[1:-2].decode() + ".000000Z"
+    return text[1:-1].decode()
 
 
 def text_value(value: object) -> str | None:
@@ -68,10 +72,6 @@ def text_row(x: BillingLine) -> tuple[int | str | None, ...]:
         x.currency,
         x.price_table,
     )
-
-
-def _fields(line: BillingLine) -> list[Any]:
-    return [getattr(line, name) for name in FIELDS]
 
 
 class CsvWriter:
@@ -160,10 +160,15 @@ class ParquetWriter:
 
     def _flush(self, lines: list[BillingLine]) -> None:
         # Row groups of a fixed size: the file's layout depends on the lines alone.
-        columns: list[list[Any]] = [[] for _ in FIELDS]
-        for line in lines:
-            for col, v in zip(columns, _fields(line), strict=True):
-                col.append(_parquet_value(v))
+        # Column by column, each converted as its type needs (this runs once a value).
+        columns: list[list[Any]] = []
+        for name in FIELDS:
+            values = [getattr(line, name) for line in lines]
+            if name in _DECIMALS:
+                values = [_exact(v) for v in values]
+            elif name in _UUIDS:
+                values = [None if v is None else str(v) for v in values]
+            columns.append(values)
         self._writer.write_table(
             self._pa.Table.from_arrays(columns, schema=self._schema), row_group_size=len(lines)
         )
@@ -175,15 +180,15 @@ class ParquetWriter:
         self._writer.close()
 
 
-def _parquet_value(v: object) -> object:
-    if isinstance(v, Decimal):
-        exact = v.quantize(_QUANTUM)
-        if exact != v:
-            raise ValueError(f"{v} has more than {DECIMAL_SCALE} decimal places")
-        return exact
-    if isinstance(v, UUID):
-        return str(v)
-    return v
+_DECIMALS = frozenset({"quantity", "unit_price", "amount"})
+_UUIDS = frozenset({"event_id", "job_id", "user_id"})
+
+
+def _exact(v: Decimal) -> Decimal:
+    exact = v.quantize(_QUANTUM)
+    if exact != v:
+        raise ValueError(f"{v} has more than {DECIMAL_SCALE} decimal places")
+    return exact
 
 
 def writer(fmt: Format, out: BinaryIO) -> LineWriter:

@@ -4,25 +4,32 @@ Readers never see half a view: the swap is one transaction, taken under the appe
 after catching up with whatever was appended while the rebuild read the log.
 
 The log is read in large chunks, the next on its way while the fold works on this one,
-and each payload only as far as the fold needs it (`FOLDED_FIELDS`, a `Projection`).
+and each payload only as far as the fold needs it (`FOLDED_FIELDS`, a `Projection`). The
+fold runs over plain JSON values (`view_fold`, `evolve`'s twin), and the views' JSON is
+written straight from them.
 """
 
+import asyncio
 import gc
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing import get_context
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from libs.events.catalogue import Payload
 from libs.events.job_view import FOLDED_FIELDS, FoldEvent, JobView, evolve
 from libs.events.log_scan import READ_CHUNK, scan
 from libs.events.projection import Projection
-from libs.events.view_rows import COLUMNS, view_columns, write_views
+from libs.events.view_fold import JsonView, fold_rows, view_record
+from libs.events.view_rows import COLUMNS, UPSERT_VIEWS
 
 VIEW_TABLES = ("jobs",)
 SHADOW = "_rebuild"
@@ -33,6 +40,7 @@ REPLAY_QUERY = (
     f"SELECT position, job_id, seq, type, schema_version, {FOLD.sql()}, occurred_at"
     " FROM job_events WHERE position > $1 ORDER BY position"
 )
+JOBS_QUERY = REPLAY_QUERY.replace("position > $1", "job_id = ANY($1::uuid[])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +98,17 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-async def rebuild_views(pool: asyncpg.Pool, chunk: int = READ_CHUNK) -> RebuildResult:
-    """Replay every event into fresh views and swap them for the live ones."""
+async def rebuild_views(
+    pool: asyncpg.Pool, chunk: int = READ_CHUNK, *, dsn: str | None = None, workers: int = 1
+) -> RebuildResult:
+    """Replay every event into fresh views and swap them for the live ones.
+
+    With `workers` > 1 (and the `dsn` they connect with) the jobs are split by id over that
+    many processes, each folding its share of one snapshot of the log and writing its views.
+    """
+    if workers > 1 and dsn is None:
+        raise ValueError("folding in several processes needs the database URL")
     started = time.perf_counter()
-    views: dict[UUID, JobView] = {}
-    last = 0
-    count = 0
     async with pool.acquire() as conn:
         for table in VIEW_TABLES:
             await conn.execute(f"DROP TABLE IF EXISTS {table}{SHADOW}")
@@ -108,41 +121,122 @@ async def rebuild_views(pool: asyncpg.Pool, chunk: int = READ_CHUNK) -> RebuildR
                 await conn.execute(f"ALTER TABLE {table}{SHADOW} SET ({', '.join(options)})")
             # Nor grants: the services' role must keep its access to the swapped-in table.
             await _copy_grants(conn, table, table + SHADOW)
-        with collector_paused():
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                async for rows in scan(conn, REPLAY_QUERY, 0, chunk=chunk):
-                    fold(replayed(rows), views)
-                    last = rows[-1][0]
-                    count += len(rows)
-            # The bulk of the writing happens before any lock: appends go on meanwhile.
-            await _copy_views(conn, list(views.values()), WRITE_BATCH)
+        # The bulk of the work happens before any lock: appends go on meanwhile.
+        if workers > 1 and dsn is not None:
+            last, count = await _fold_in_processes(conn, dsn, workers, chunk)
+        else:
+            last, count = await _fold_share(conn, None, 0, 1, chunk)
         async with conn.transaction():
             # Table locks first, then the append lock, in the order writers take them
             # (row locks on jobs, then the append lock): no deadlock with a writer.
             await conn.execute(f"LOCK TABLE {', '.join(VIEW_TABLES)} IN ACCESS EXCLUSIVE MODE")
             await conn.execute("SELECT redub_append_lock()")
-            late = list(replayed(await conn.fetch(REPLAY_QUERY, last)))
-            fold(late, views)
+            late = await conn.fetch(REPLAY_QUERY, last)
             count += len(late)
-            caught_up = {e.job_id for e in late}
-            await write_views(conn, [views[j] for j in caught_up], suffix=SHADOW)
+            if late:
+                # The jobs the late events belong to are folded again whole: their views
+                # may be in another process, gone by now.
+                views: dict[UUID, JsonView] = {}
+                fold_rows(await conn.fetch(JOBS_QUERY, list({r[1] for r in late})), views)
+                await _upsert_views(conn, list(views.values()))
+            jobs = await conn.fetchval(f"SELECT count(*) FROM jobs{SHADOW}")
             for table in VIEW_TABLES:
                 live = await _index_names(conn, table)
                 await conn.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
                 await conn.execute(f"ALTER TABLE {table}{SHADOW} RENAME TO {table}")
                 await conn.execute(f"DROP TABLE {table}_old")
                 await _restore_index_names(conn, table, live)
-    return RebuildResult(count, len(views), time.perf_counter() - started)
+    return RebuildResult(count, jobs, time.perf_counter() - started)
 
 
-async def _copy_views(conn: asyncpg.Connection, views: list[JobView], chunk: int) -> None:
+def _share_query(share: int, shares: int) -> str:
+    """`REPLAY_QUERY` for the jobs of one share (by a byte of the job id: ids are random)."""
+    if shares == 1:
+        return REPLAY_QUERY
+    where = f"WHERE get_byte(uuid_send(job_id), 15) % {int(shares)} = {int(share)} AND "
+    return REPLAY_QUERY.replace("WHERE ", where)
+
+
+async def _fold_share(
+    conn: asyncpg.Connection, snapshot: str | None, share: int, shares: int, chunk: int
+) -> tuple[int, int]:
+    """Fold one share of the jobs as of `snapshot` (or a fresh one) and COPY their views into
+    the shadow table; returns the snapshot's last position and the events folded."""
+    views: dict[UUID, JsonView] = {}
+    count = 0
+    with collector_paused():
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            if snapshot is not None:
+                await conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            last: int = await conn.fetchval("SELECT coalesce(max(position), 0) FROM job_events")
+            async for rows in scan(conn, _share_query(share, shares), 0, chunk=chunk):
+                fold_rows(rows, views)
+                count += len(rows)
+        await _copy_views(conn, list(views.values()), WRITE_BATCH)
+    return last, count
+
+
+async def _fold_in_processes(
+    conn: asyncpg.Connection, dsn: str, workers: int, chunk: int
+) -> tuple[int, int]:
+    """Fold share 0 here and the others in child processes, all from one exported snapshot
+    (held open by a connection of its own until every share has read it)."""
+    holder = await asyncpg.connect(dsn)
+    try:
+        async with holder.transaction(isolation="repeatable_read", readonly=True):
+            snapshot: str = await holder.fetchval("SELECT pg_export_snapshot()")
+            loop = asyncio.get_running_loop()
+            with ProcessPoolExecutor(workers - 1, mp_context=get_context("spawn")) as children:
+                others = [
+                    loop.run_in_executor(
+                        children, _fold_share_process, dsn, snapshot, k, workers, chunk
+                    )
+                    for k in range(1, workers)
+                ]
+                try:
+                    last, count = await _fold_share(conn, snapshot, 0, workers, chunk)
+                finally:
+                    done = await asyncio.gather(*others, return_exceptions=True)
+            for result in done:
+                if isinstance(result, BaseException):
+                    raise result
+                count += result[1]
+    finally:
+        await holder.close()
+    return last, count
+
+
+def _fold_share_process(
+    dsn: str, snapshot: str, share: int, shares: int, chunk: int
+) -> tuple[int, int]:
+    """`_fold_share` in a child process, on a connection of its own."""
+
+    async def run() -> tuple[int, int]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await _fold_share(conn, snapshot, share, shares, chunk)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+async def _copy_views(conn: asyncpg.Connection, views: list[JsonView], chunk: int) -> None:
     """COPY views into the empty shadow table (no conflicts possible, so no upserts)."""
     for i in range(0, len(views), chunk):
-        columns = view_columns(views[i : i + chunk])
-        if columns[0]:
-            await conn.copy_records_to_table(
-                f"jobs{SHADOW}", records=zip(*columns, strict=True), columns=COLUMNS
-            )
+        await conn.copy_records_to_table(
+            f"jobs{SHADOW}", records=map(view_record, views[i : i + chunk]), columns=COLUMNS
+        )
+
+
+async def _upsert_views(conn: asyncpg.Connection, views: list[JsonView]) -> None:
+    """Upsert the views the catch-up changed into the shadow table."""
+    if views:
+        rows = [dict(zip(COLUMNS, view_record(v), strict=True)) for v in views]
+        for row in rows:
+            row["view"] = orjson.Fragment(row["view"])
+        document = orjson.dumps(rows, default=str, option=orjson.OPT_UTC_Z).decode()
+        await conn.execute(UPSERT_VIEWS.format(jobs="jobs" + SHADOW), document)
 
 
 async def _copy_grants(conn: asyncpg.Connection, source: str, target: str) -> None:

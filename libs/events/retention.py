@@ -15,12 +15,23 @@ def finished_at(view: JobView) -> datetime | None:
 
 def purge_due_at(view: JobView) -> datetime | None:
     """When the job becomes due for deletion; None while it runs or once it is purged."""
-    finished = finished_at(view)
-    if finished is None or view.purged_at is not None:
+    return due_at(
+        finished_at(view), view.purged_at, view.retention_hours, view.deletion_requested_at
+    )
+
+
+def due_at(
+    finished: datetime | None,
+    purged: datetime | None,
+    retention_hours: float,
+    deletion_requested: datetime | None,
+) -> datetime | None:
+    """`purge_due_at` of a view's values (a replay folds views as plain values)."""
+    if finished is None or purged is not None:
         return None
-    due = finished + timedelta(hours=view.retention_hours)
-    if view.deletion_requested_at is not None:
-        due = max(due, view.deletion_requested_at + DELETION_RETRY)
+    due = finished + timedelta(hours=retention_hours)
+    if deletion_requested is not None:
+        due = max(due, deletion_requested + DELETION_RETRY)
     return due
 
 

@@ -1,9 +1,13 @@
 """`redub replay`: drop and rebuild the progress views from job_events."""
 
+import os
+
 import asyncpg
 
 from libs.config.settings import Settings
 from libs.events.rebuild import rebuild_views
+
+REPLAY_MAX_WORKERS = 4
 
 
 async def run_replay(settings: Settings) -> None:
@@ -14,7 +18,9 @@ async def run_replay(settings: Settings) -> None:
         raise SystemExit("redub: set REDUB_OWNER_DATABASE_URL (or DATABASE_URL)")
     pool = await asyncpg.create_pool(owner, min_size=1, max_size=2)
     try:
-        result = await rebuild_views(pool)
+        # Jobs split over the machine's cores, one process and connection each.
+        workers = min(REPLAY_MAX_WORKERS, os.cpu_count() or 1)
+        result = await rebuild_views(pool, dsn=owner, workers=workers)
     finally:
         await pool.close()
     print(

@@ -53,7 +53,10 @@ def dumped(model: Any) -> dict[str, Any]:
     return data
 
 
-async def test_rebuilt_views_are_the_fold_of_the_whole_log(store: PostgresEventStore) -> None:
+@pytest.mark.parametrize("workers", [1, 3])
+async def test_rebuilt_views_are_the_fold_of_the_whole_log(
+    store: PostgresEventStore, database_url: str, workers: int
+) -> None:
     pool = store.pool
     usage = [Usage(vendor="openai", unit="output_tokens", quantity=7, amount="0.01")]
     done = new_job(("fr", "de"))
@@ -89,7 +92,7 @@ async def test_rebuilt_views_are_the_fold_of_the_whole_log(store: PostgresEventS
     log = await store.read_all(0, 1000)
     expected = fold(log)  # every payload decoded whole
     assert "job.completed" in {e.type for e in log}, "the policy finished the first job"
-    result = await rebuild_views(pool)
+    result = await rebuild_views(pool, dsn=database_url, workers=workers)
     assert (result.events, result.jobs) == (len(log), 3)
     rows = await pool.fetch("SELECT job_id, view::text FROM jobs")
     rebuilt = {r[0]: json.loads(r[1]) for r in rows}

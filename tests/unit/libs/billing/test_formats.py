@@ -8,7 +8,7 @@ from uuid import UUID
 import pyarrow.parquet as pq
 import pytest
 
-from libs.billing.formats import FORMATS, Format, text_row, text_value, writer
+from libs.billing.formats import FORMATS, Format, text_row, text_time, text_value, writer
 from libs.billing.lines import FIELDS, BillingLine
 from libs.billing.totals import Totals
 
@@ -103,3 +103,19 @@ def test_text_row_spells_every_field_as_text_value_does() -> None:
             v if isinstance(v, int) else text_value(v) for v in (getattr(x, f) for f in FIELDS)
         )
         assert text_row(x) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-02T03:04:05.000000Z"),
+        (datetime(2026, 1, 2, 3, 4, 5, 7, tzinfo=UTC), "2026-01-02T03:04:05.000007Z"),
+        (
+            datetime(2026, 1, 2, 3, 4, 5, 120000, tzinfo=timezone(timedelta(hours=2))),
+            "2026-01-02T01:04:05.120000Z",
+        ),
+    ],
+)
+def test_times_are_utc_with_six_fraction_digits(value: datetime, text: str) -> None:
+    assert text_time(value) == text
+    assert text_time(value) == value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
