@@ -10,7 +10,7 @@ from pathlib import Path
 from libs.media.decoded_length import decoded_frames
 from libs.media.ducking import DuckEnvelope, Ducking, speech_spans
 from libs.media.errors import MediaError
-from libs.media.ffmpeg_run import run_ffmpeg_logged
+from libs.media.ffmpeg_run import run_ffmpeg, run_ffmpeg_logged
 from libs.media.loudness_plan import GainPlan, LoudnessTarget, corrected_plan, first_plan, meets
 from libs.media.loudness_report import CurvePoint, Loudness, loudness_summary, short_term_curve
 from libs.media.mix_graph import RATE, RenderLabels, measure_graph, render_graph
@@ -102,6 +102,7 @@ async def render_dub(
             if meets(measured, target) or attempt == MAX_RENDERS:
                 break
             plan, before = corrected_plan(plan, measured, target, before=before), (plan, measured)
+        await _encode_aac(outputs)
     except BaseException:
         # Synchronous on purpose: a cancelled task cannot reliably await its cleanup.
         for path in outputs.all():
@@ -124,47 +125,31 @@ async def _render(
     outputs: DubOutputs,
     feed: functools.partial[None],
 ) -> tuple[Loudness, list[CurvePoint]]:
+    """The two WAVs at the plan's gain, measured on the way out (no AAC: see `_encode_aac`)."""
     labels = RenderLabels()
+    wav = ["-c:a", "pcm_s24le", "-rf64", "auto"]
     args = [*_inputs(background), "-filter_complex", render_graph(frames, plan, labels)]
-    args += [
-        "-map",
-        f"[{labels.mix_wav}]",
-        "-c:a",
-        "pcm_s24le",
-        "-rf64",
-        "auto",
-        str(outputs.mix_wav),
-    ]
-    args += [
-        "-map",
-        f"[{labels.mix_aac}]",
-        "-c:a",
-        "aac",
-        "-b:a",
-        MIX_AAC_BITRATE,
-        str(outputs.mix_aac),
-    ]
-    args += [
-        "-map",
-        f"[{labels.voice_wav}]",
-        "-c:a",
-        "pcm_s24le",
-        "-rf64",
-        "auto",
-        str(outputs.voice_wav),
-    ]
-    args += [
-        "-map",
-        f"[{labels.voice_aac}]",
-        "-c:a",
-        "aac",
-        "-b:a",
-        VOICE_AAC_BITRATE,
-        str(outputs.voice_aac),
-    ]
+    args += ["-map", f"[{labels.mix_wav}]", *wav, str(outputs.mix_wav)]
+    args += ["-map", f"[{labels.voice_wav}]", *wav, str(outputs.voice_wav)]
     args += ["-map", f"[{labels.meter}]", "-f", "null", "-"]
     log = await run_ffmpeg_logged(args, what="rendering the mix", feed=feed)
     return loudness_summary(log), short_term_curve(log)
+
+
+async def _encode_aac(outputs: DubOutputs) -> None:
+    """Both AAC files from the delivered WAVs, at once (one core each): the same samples, so the
+    same gain and length, and a render that missed its target costs no AAC encoding."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for source, target, bitrate in (
+                (outputs.mix_wav, outputs.mix_aac, MIX_AAC_BITRATE),
+                (outputs.voice_wav, outputs.voice_aac, VOICE_AAC_BITRATE),
+            ):
+                args = ["-i", str(source), *AAC, "-b:a", bitrate, str(target)]
+                group.create_task(run_ffmpeg(args, what="encoding the AAC outputs"))
+    except BaseExceptionGroup as failures:
+        # Callers get the encoder's own MediaError, not a group of one.
+        raise failures.exceptions[0] from None
 
 
 def _make_parents(outputs: DubOutputs) -> None:
