@@ -18,7 +18,9 @@ class RenderLabels:
     """Output pads of the render graph, to `-map` to the files."""
 
     mix_wav: str = "mixwav"
+    mix_aac: str = "mixaac"
     voice_wav: str = "voicewav"
+    voice_aac: str = "voiceaac"
     meter: str = "meter"
 
 
@@ -55,7 +57,7 @@ def measure_graph(frames: int) -> str:
 
 
 def render_graph(frames: int, plan: GainPlan, labels: RenderLabels = RenderLabels()) -> str:
-    """The mix and voice at the plan's gain to the WAV outputs, the mix also to the meter.
+    """The mix and voice at the plan's gain, split to WAV and AAC outputs and to the meter.
 
     The meter branch reports the output's loudness and prints its short-term curve.
     """
@@ -72,8 +74,8 @@ def render_graph(frames: int, plan: GainPlan, labels: RenderLabels = RenderLabel
     return ";".join(
         [
             *_mix_chains(frames),
-            f"[mix]{gain}{limiter},{_exact(frames)},asplit=2[{lb.mix_wav}][mixmeter]",
-            f"[voice]{gain},{_exact(frames)}[{lb.voice_wav}]",
+            f"[mix]{gain}{limiter},{_exact(frames)},asplit=3[{lb.mix_wav}][{lb.mix_aac}][mixmeter]",
+            f"[voice]{gain},{_exact(frames)},asplit=2[{lb.voice_wav}][{lb.voice_aac}]",
             "[mixmeter]ebur128=peak=true:framelog=verbose:metadata=1,"
             f"ametadata=mode=print:key=lavfi.r128.S[{lb.meter}]",
         ]

@@ -25,8 +25,7 @@ def test_the_render_graph_applies_one_gain_to_mix_and_voice_and_no_limiter_unles
     voice = next(c for c in graph.split(";") if c.startswith("[voice]"))
     for chain in (mix, voice):
         assert "apad=whole_len=96000,atrim=end_sample=96000" in chain
-    # WAV only: the AAC files are encoded from the delivered WAVs afterwards.
-    assert "[mixwav][mixmeter]" in mix and voice.endswith("[voicewav]")
+    assert "[mixwav][mixaac][mixmeter]" in mix and "[voicewav][voiceaac]" in voice
     assert "ametadata=mode=print:key=lavfi.r128.S[meter]" in graph
 
 
