@@ -3,6 +3,7 @@ long as the background, the mix normalised to a loudness target measured on the 
 
 import asyncio
 import functools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from libs.media.decoded_length import decoded_frames
 from libs.media.ducking import DuckEnvelope, Ducking, speech_spans
 from libs.media.errors import MediaError
-from libs.media.ffmpeg_run import run_ffmpeg_logged
+from libs.media.ffmpeg_run import run_ffmpeg_from, run_ffmpeg_logged
 from libs.media.loudness_plan import GainPlan, LoudnessTarget, corrected_plan, first_plan, meets
 from libs.media.loudness_report import CurvePoint, Loudness, loudness_summary, short_term_curve
 from libs.media.mix_graph import RATE, RenderLabels, measure_graph, render_graph
@@ -124,47 +125,60 @@ async def _render(
     outputs: DubOutputs,
     feed: functools.partial[None],
 ) -> tuple[Loudness, list[CurvePoint]]:
+    """The WAVs and the meter in one ffmpeg; the AAC files in two more at the same time, fed
+    raw float samples through pipes (ffmpeg 5 runs one graph and its encoders on one core)."""
     labels = RenderLabels()
+    wav = ["-c:a", "pcm_s24le", "-rf64", "auto"]
+    mix_read, mix_write = os.pipe()
+    voice_read, voice_write = os.pipe()
+    raw = ["-f", "f32le", "-ar", str(RATE)]
     args = [*_inputs(background), "-filter_complex", render_graph(frames, plan, labels)]
-    args += [
-        "-map",
-        f"[{labels.mix_wav}]",
-        "-c:a",
-        "pcm_s24le",
-        "-rf64",
-        "auto",
-        str(outputs.mix_wav),
-    ]
-    args += [
-        "-map",
-        f"[{labels.mix_aac}]",
-        "-c:a",
-        "aac",
-        "-b:a",
-        MIX_AAC_BITRATE,
-        str(outputs.mix_aac),
-    ]
-    args += [
-        "-map",
-        f"[{labels.voice_wav}]",
-        "-c:a",
-        "pcm_s24le",
-        "-rf64",
-        "auto",
-        str(outputs.voice_wav),
-    ]
-    args += [
-        "-map",
-        f"[{labels.voice_aac}]",
-        "-c:a",
-        "aac",
-        "-b:a",
-        VOICE_AAC_BITRATE,
-        str(outputs.voice_aac),
-    ]
+    args += ["-map", f"[{labels.mix_wav}]", *wav, str(outputs.mix_wav)]
+    args += ["-map", f"[{labels.mix_aac}]", *raw, "-ac", "2", f"pipe:{mix_write}"]
+    args += ["-map", f"[{labels.voice_wav}]", *wav, str(outputs.voice_wav)]
+    args += ["-map", f"[{labels.voice_aac}]", *raw, "-ac", "1", f"pipe:{voice_write}"]
     args += ["-map", f"[{labels.meter}]", "-f", "null", "-"]
-    log = await run_ffmpeg_logged(args, what="rendering the mix", feed=feed)
+    encoders = [
+        (mix_read, 2, MIX_AAC_BITRATE, outputs.mix_aac),
+        (voice_read, 1, VOICE_AAC_BITRATE, outputs.voice_aac),
+    ]
+    pipes = {mix_read, mix_write, voice_read, voice_write}
+    try:
+        async with asyncio.TaskGroup() as group:
+            for read_end, channels, bitrate, target in encoders:
+                command = [*raw, "-ac", str(channels), "-i", "pipe:0", *AAC, "-b:a", bitrate]
+                group.create_task(
+                    run_ffmpeg_from(
+                        read_end, [*command, str(target)], what="encoding the AAC outputs"
+                    )
+                )
+            rendering = group.create_task(_render_wavs(args, (mix_write, voice_write), pipes, feed))
+    except BaseExceptionGroup as failures:
+        # Callers get the first tool's own MediaError, not a group of them.
+        raise failures.exceptions[0] from None
+    finally:
+        _close_all(pipes, pipes.copy())
+    log = rendering.result()
     return loudness_summary(log), short_term_curve(log)
+
+
+async def _render_wavs(
+    args: list[str], write_ends: tuple[int, int], pipes: set[int], feed: functools.partial[None]
+) -> str:
+    try:
+        return await run_ffmpeg_logged(
+            args, what="rendering the mix", feed=feed, pass_fds=write_ends
+        )
+    finally:
+        # The encoders see the end of their input once ffmpeg's copies close too.
+        _close_all(pipes, set(write_ends))
+
+
+def _close_all(pipes: set[int], fds: set[int]) -> None:
+    """Close those of `fds` still open (listed in `pipes`): never one twice."""
+    for fd in fds & pipes:
+        pipes.discard(fd)
+        os.close(fd)
 
 
 def _make_parents(outputs: DubOutputs) -> None:

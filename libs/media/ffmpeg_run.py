@@ -18,15 +18,25 @@ async def run_ffmpeg(args: Sequence[str], *, what: str) -> bytes:
 
 
 async def run_ffmpeg_logged(
-    args: Sequence[str], *, what: str, feed: Callable[[BinaryIO], None] | None = None
+    args: Sequence[str],
+    *,
+    what: str,
+    feed: Callable[[BinaryIO], None] | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> str:
     """Run ffmpeg at the `info` log level and return its log (filters print reports there).
 
     `feed`, if given, runs in a worker thread writing ffmpeg's stdin (`-i pipe:0`) and must
-    return when done; the pipe is closed after it.
+    return when done; the pipe is closed after it. `pass_fds` stay open in ffmpeg under the
+    same numbers (outputs `pipe:N`).
     """
-    _, stderr = await _run(args, what=what, loglevel="info", feed=feed)
+    _, stderr = await _run(args, what=what, loglevel="info", feed=feed, pass_fds=pass_fds)
     return stderr.decode("utf-8", "replace")
+
+
+async def run_ffmpeg_from(fd: int, args: Sequence[str], *, what: str) -> None:
+    """Run `ffmpeg <args>` reading its stdin (`-i pipe:0`) from `fd` (the caller closes it)."""
+    await _run(args, what=what, loglevel="error", feed=None, stdin_fd=fd)
 
 
 async def _run(
@@ -35,18 +45,26 @@ async def _run(
     what: str,
     loglevel: str,
     feed: Callable[[BinaryIO], None] | None,
+    pass_fds: Sequence[int] = (),
+    stdin_fd: int | None = None,
 ) -> tuple[bytes, bytes]:
     command = ["ffmpeg", "-nostdin", "-nostats", "-hide_banner", "-loglevel", loglevel, "-y"]
-    if feed is not None:
+    if feed is not None or stdin_fd is not None:
         command.remove("-nostdin")
     read_end, write_end = os.pipe() if feed is not None else (None, None)
+    stdin: int = asyncio.subprocess.DEVNULL
+    if read_end is not None:
+        stdin = read_end
+    elif stdin_fd is not None:
+        stdin = stdin_fd
     try:
         process = await asyncio.create_subprocess_exec(
             *command,
             *args,
-            stdin=read_end if read_end is not None else asyncio.subprocess.DEVNULL,
+            stdin=stdin,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            pass_fds=tuple(pass_fds),
         )
     except FileNotFoundError as exc:
         _close(read_end, write_end)

@@ -1,11 +1,13 @@
 """Draws a timeline scene as SVG text or as a PNG (Pillow, a few MB at most)."""
 
 import io
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
-from PIL import Image, ImageDraw, ImageFont
-
 from libs.media.timeline_scene import Label, Polygon, Polyline, Rect, Scene, Segment
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw
 
 
 def scene_svg(scene: Scene) -> str:
@@ -50,6 +52,9 @@ def scene_svg(scene: Scene) -> str:
 
 def scene_png(scene: Scene) -> bytes:
     """PNG bytes of the scene at its pixel size (RGB)."""
+    # Imported here: Pillow is some 10 MB resident, needed once per language after the render.
+    from PIL import Image, ImageDraw, ImageFont
+
     image = Image.new("RGB", (scene.width, scene.height), scene.background)
     draw = ImageDraw.Draw(image)
     fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
@@ -78,7 +83,7 @@ def scene_png(scene: Scene) -> bytes:
     return buffer.getvalue()
 
 
-def _dashed(draw: ImageDraw.ImageDraw, s: Segment) -> None:
+def _dashed(draw: "ImageDraw.ImageDraw", s: Segment) -> None:
     length = max(abs(s.x2 - s.x1), abs(s.y2 - s.y1))
     steps = int(length // 10) + 1
     for n in range(steps):

@@ -82,6 +82,9 @@ async def test_outputs_are_exactly_the_programme_long_and_the_mix_is_on_target(
     assert measured.true_peak_dbtp is not None and measured.true_peak_dbtp <= -1.0
     assert result.on_target
     assert result.loudness.integrated_lufs == pytest.approx(measured.integrated_lufs, abs=0.1)
+    # The AAC mix is encoded from the same graph's samples as the WAV: the same loudness.
+    coded = await _measure(out.mix_aac)
+    assert coded.integrated_lufs == pytest.approx(measured.integrated_lufs, abs=0.2)
     # A loudness curve point every half second, loud where the mix is.
     assert [p.t for p in result.curve[:3]] == [0.0, 0.5, 1.0]
     assert len(result.curve) == pytest.approx(6.5 / 0.5, abs=1)
