@@ -18,6 +18,8 @@ def sessions(database_url: str) -> list[tuple[str, str]]:
         rows = conn.execute(
             "SELECT usename, application_name FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            # Only clients: an autovacuum worker on this database has no user.
+            " AND backend_type = 'client backend'"
         ).fetchall()
     return [(r[0], r[1]) for r in rows]
 
