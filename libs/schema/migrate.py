@@ -18,8 +18,13 @@ def _yoyo_url(database_url: str) -> str:
 def migrate(database_url: str) -> int:
     """Apply every pending migration; returns how many were applied."""
     backend = get_backend(_yoyo_url(database_url))
-    migrations = read_migrations(str(MIGRATIONS))
-    with backend.lock():
-        pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
-    return len(pending)
+    try:
+        migrations = read_migrations(str(MIGRATIONS))
+        with backend.lock():
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
+        return len(pending)
+    finally:
+        # The owner's connection must not outlive the migration (a `redub dev` parent
+        # would otherwise hold one for its whole life).
+        backend.connection.close()

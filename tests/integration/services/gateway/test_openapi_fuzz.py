@@ -18,7 +18,7 @@ CHECKS = [
     openapi_checks.content_type_conformance,
     openapi_checks.response_schema_conformance,
 ]
-EXAMPLES = 20  # per operation: bounded, so `make test` stays quick
+EXAMPLES = 12  # per operation: bounded, so `make test` stays quick
 
 
 def test_no_server_errors_and_only_documented_answers(gateway_stack: DevStack) -> None:
