@@ -1,15 +1,11 @@
 """`GET /v1/jobs/{id}` with auth and row-level security at a fixed concurrency, next to the same
 server's `GET /healthz` in the same run: requests/s and latency percentiles, medians of rounds."""
 
-import asyncio
-import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-import httpx
-
+from bench.http_load import run_load
 from bench.stats import median, percentile
 from bench.stems import USER, submission
 from libs.auth.tokens import mint_token
@@ -54,26 +50,15 @@ async def seed_jobs(settings: Settings, owner_url: str, n: int) -> list[UUID]:
 
 async def load(base: str, paths: Sequence[str], token: str, cfg: ReadConfig) -> ReadRun:
     """`cfg.concurrency` clients asking for random `paths` for `cfg.seconds`."""
-    latencies: list[float] = []
-    limits = httpx.Limits(
-        max_connections=cfg.concurrency, max_keepalive_connections=cfg.concurrency
+    done = await run_load(
+        base,
+        paths,
+        concurrency=cfg.concurrency,
+        seconds=cfg.seconds,
+        headers={"Authorization": f"Bearer {token}"},
     )
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as client:
-        deadline = time.perf_counter() + cfg.seconds
-
-        async def worker() -> None:
-            while (start := time.perf_counter()) < deadline:
-                r = await client.get(random.choice(paths))
-                if r.status_code != 200:
-                    raise RuntimeError(f"{r.status_code} {r.text[:200]}")
-                latencies.append(time.perf_counter() - start)
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(cfg.concurrency)))
-        elapsed = time.perf_counter() - began
-    ms = [x * 1000 for x in latencies]
-    return ReadRun(len(ms) / elapsed, percentile(ms, 50), percentile(ms, 99))
+    ms = [x * 1000 for x in done.latencies]
+    return ReadRun(len(ms) / done.elapsed_s, percentile(ms, 50), percentile(ms, 99))
 
 
 async def measure_reads(

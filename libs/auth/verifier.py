@@ -1,5 +1,7 @@
 """Verifies Supabase-issued bearer JWTs: HS256 with the project's secret, ES256/RS256 by JWKS."""
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -8,6 +10,7 @@ from jwt import PyJWK
 
 from libs.auth.jwks import JwksCache, UnknownKey
 from libs.auth.tokens import InvalidToken, Principal
+from libs.auth.verified_tokens import Verified, VerifiedTokens
 
 # Which key type may verify which algorithm. HS256 only ever uses the shared secret and the
 # asymmetric ones only published keys of their own type, so no public key can be replayed as
@@ -30,16 +33,39 @@ class TokenVerifier:
     """Checks signature, `exp`/`nbf`, `aud`, `iss`, `sub` and `role` of one bearer token."""
 
     def __init__(
-        self, policy: TokenPolicy, *, secret: str | None = None, jwks: JwksCache | None = None
+        self,
+        policy: TokenPolicy,
+        *,
+        secret: str | None = None,
+        jwks: JwksCache | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not secret and jwks is None:
             raise ValueError("a token verifier needs a shared secret, a JWKS URL, or both")
         self.policy = policy
         self._secret = secret
         self._jwks = jwks
+        self._clock = clock
+        self._verified = VerifiedTokens()
 
     async def verify(self, token: str) -> Principal:
         """The caller a valid token names; raises InvalidToken saying why not."""
+        now = self._clock()
+        known = self._verified.get(token, now)
+        if known is not None:
+            return known
+        claims = await self._verified_claims(token)
+        principal = self._principal(claims)
+        leeway = self.policy.leeway_s
+        window = Verified(
+            principal,
+            not_before=_number(claims.get("nbf"), default=now) - leeway,
+            expires=_number(claims["exp"], default=now) + leeway,
+        )
+        self._verified.put(token, window, now)
+        return principal
+
+    async def _verified_claims(self, token: str) -> dict[str, object]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -68,7 +94,7 @@ class TokenVerifier:
             raise InvalidToken(f"the token has no {exc.claim!r} claim") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken("the token's signature or claims are invalid") from exc
-        return self._principal(claims)
+        return claims
 
     async def _key_for(self, alg: object, kid: object) -> str | PyJWK:
         if alg == "HS256":
@@ -98,3 +124,8 @@ class TokenVerifier:
         if role not in self.policy.roles:
             raise InvalidToken(f"the token's role {role!r} is not a signed-in user")
         return Principal(user, str(role), claims)
+
+
+def _number(value: object, default: float) -> float:
+    # PyJWT has checked `exp`/`nbf` are numbers when present.
+    return float(value) if isinstance(value, int | float) else default

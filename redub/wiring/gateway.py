@@ -18,6 +18,7 @@ from redub.runtime.connections import connect
 from redub.runtime.heap import settle_heap
 from redub.runtime.providers import language_support
 from services.gateway.app import create_app
+from services.gateway.caller_reads import CallerReads
 from services.gateway.context import GatewayContext
 
 
@@ -48,7 +49,11 @@ async def serve_gateway(settings: Settings) -> None:
     conns = await connect(settings)
     # Asked of the providers once, before serving: a submission is checked against it.
     languages = language_support(settings, conns.vendors)
-    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs, languages))
+    assert settings.database_url  # `connect` refused to start without it
+    reads = await CallerReads.connect(settings.database_url)
+    app = create_app(
+        GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages)
+    )
     add_readiness(
         app, {"nats": nats_check(conns.bus), "postgres": postgres_check(conns.store.pool)}
     )
@@ -76,6 +81,7 @@ async def serve_gateway(settings: Settings) -> None:
     finally:
         stop.set()
         await asyncio.gather(relay, gauges)
+        await reads.close()
         await conns.close()
 
 

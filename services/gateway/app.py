@@ -12,7 +12,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.auth.tokens import Principal
 from libs.config.settings import Settings
-from libs.events.job_view import JobView
 from libs.events.outage import Outage
 from libs.languages.support import LanguageSupport
 from services.gateway.auth import BearerAuth, current_principal, token_verifier
@@ -27,11 +26,10 @@ from services.gateway.errors import (
     unexpected_error_handler,
     validation_error_handler,
 )
-from services.gateway.job_routes import errors, own_job, router
+from services.gateway.job_routes import errors, read_own_job, router
 from services.gateway.languages_out import languages_out
 from services.gateway.schemas import LanguagesOut
 from services.gateway.upload_routes import router as upload_router
-from services.gateway.user_session import user_session
 
 User = Annotated[Principal, Depends(current_principal)]
 
@@ -67,7 +65,7 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     )
     async def download_artifact(job_id: UUID, language: str, kind: str, user: User) -> Response:
         """One artifact's content, for a signed-in caller (links: `/download`)."""
-        view = await _own_job(ctx, job_id, user)
+        view = await read_own_job(ctx, user, job_id)
         for a in view.artifacts:
             if a.language == language and a.kind == kind:
                 return await serve_artifact(ctx, job_id, a)
@@ -86,11 +84,6 @@ def create_app(ctx: GatewayContext) -> FastAPI:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-async def _own_job(ctx: GatewayContext, job_id: UUID, user: Principal) -> JobView:
-    async with user_session(ctx.store.pool, user) as db:
-        return await own_job(db, job_id)
 
 
 def body_limits(settings: Settings) -> Callable[[str], int]:

@@ -7,6 +7,7 @@ from libs.events.bus import Bus
 from libs.events.postgres_store import PostgresEventStore
 from libs.languages.support import LanguageSupport
 from libs.storage.blob_store import BlobStore
+from services.gateway.caller_reads import CallerReads
 
 
 @dataclass(slots=True)
@@ -16,6 +17,8 @@ class GatewayContext:
 
     settings: Settings
     store: PostgresEventStore
+    # The one-statement read of a job as its caller (`GET /v1/jobs/{id}`), pooled apart.
+    reads: CallerReads
     bus: Bus
     blobs: BlobStore
     # What the configured providers can do; None: only the settings' allow-list is checked.

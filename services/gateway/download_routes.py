@@ -15,9 +15,8 @@ from starlette.background import BackgroundTask
 from libs.events.job_view import ArtifactView, JobView
 from services.gateway.download_links import Grant, RefusedLink, sign_link, verify_link
 from services.gateway.errors import ApiError
-from services.gateway.job_routes import Ctx, User, errors, own_job
+from services.gateway.job_routes import Ctx, User, errors, read_own_job
 from services.gateway.schemas import LanguageCode
-from services.gateway.user_session import user_session
 
 router = APIRouter(tags=["downloads"])
 # How long a store's own signed URL lives once a link was used (the redirect is followed at once).
@@ -48,8 +47,7 @@ async def download_links(
     job_id: UUID, language: Annotated[LanguageCode, Query()], user: User, ctx: Ctx
 ) -> DownloadsOut:
     """Single-use, expiring links for the language's artifacts."""
-    async with user_session(ctx.store.pool, user) as db:
-        view = await own_job(db, job_id)
+    view = await read_own_job(ctx, user, job_id)
     live = [a for a in view.artifacts if a.language == language and a.purged_at is None]
     if not live:
         gone = any(a.language == language for a in view.artifacts)

@@ -42,7 +42,8 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _ctx(request: Request) -> GatewayContext:
+async def _ctx(request: Request) -> GatewayContext:
+    # async: FastAPI runs a plain `def` dependency on a worker thread, a hop per request.
     ctx: GatewayContext = request.app.state.ctx
     return ctx
 
@@ -158,8 +159,7 @@ async def list_jobs(
 @router.get("/{job_id}", response_model=JobOut, responses=errors(404))
 async def get_job(job_id: UUID, user: User, ctx: Ctx) -> JobOut:
     """A job's progress: per-language stage timestamps, artifacts, failures and usage."""
-    async with user_session(ctx.store.pool, user) as db:
-        return job_out(await own_job(db, job_id))
+    return job_out(await read_own_job(ctx, user, job_id))
 
 
 @router.post(
@@ -225,7 +225,15 @@ async def job_events(
 
 async def own_job(db: UserSession, job_id: UUID) -> JobView:
     """The caller's job (row-level security hides the others), or 404."""
-    view = await db.views.load_view(job_id)
+    return _found(await db.views.load_view(job_id), job_id)
+
+
+async def read_own_job(ctx: GatewayContext, user: Principal, job_id: UUID) -> JobView:
+    """`own_job` for a request that only reads the job: one statement as the caller."""
+    return _found(await ctx.reads.job_view(user, job_id), job_id)
+
+
+def _found(view: JobView | None, job_id: UUID) -> JobView:
     # Someone else's job is "not found", not "forbidden": ids are not a way to probe.
     if view is None:
         raise ApiError(404, "job_not_found", f"No job {job_id} exists for this account.")

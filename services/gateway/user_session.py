@@ -33,8 +33,13 @@ class UserSession:
 @asynccontextmanager
 async def user_session(pool: asyncpg.Pool, caller: Principal) -> AsyncIterator[UserSession]:
     """Open a transaction as `caller`; commit when the block ends, roll back if it raises."""
-    claims = {**caller.claims, "sub": str(caller.user_id), "role": caller.role}
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(BECOME_CALLER, json.dumps(claims, default=str))
+        await conn.execute(BECOME_CALLER, claims_of(caller))
         db = OneConnection(conn)
         yield UserSession(db, JobLog(PostgresLog(db)), PostgresJobViews(db))
+
+
+def claims_of(caller: Principal) -> str:
+    """The caller's claims as `request.jwt.claims` holds them (`auth.uid()` reads `sub`)."""
+    claims = {**caller.claims, "sub": str(caller.user_id), "role": caller.role}
+    return json.dumps(claims, default=str)

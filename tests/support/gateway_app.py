@@ -16,6 +16,7 @@ from libs.events.postgres_store import PostgresEventStore
 from redub.runtime.connections import connect
 from redub.runtime.providers import language_support
 from services.gateway.app import create_app
+from services.gateway.caller_reads import CallerReads
 from services.gateway.context import GatewayContext
 from tests.support.builders import USER
 
@@ -62,7 +63,10 @@ async def gateway(
     )
     conns = await connect(settings, pool_size=4)
     languages = language_support(settings) if ask_providers else None
-    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs, languages))
+    reads = await CallerReads.connect(database_url, size=2)
+    app = create_app(
+        GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages)
+    )
     assert settings.jwt_secret
     token = mint_token(USER, settings.jwt_secret)
     transport = httpx.ASGITransport(app=app)
@@ -73,4 +77,5 @@ async def gateway(
     ) as client:
         yield Gateway(client, conns.store, settings, transport)
     await conns.bus.js.delete_stream(conns.bus.stream)
+    await reads.close()
     await conns.close()

@@ -12,7 +12,8 @@ from libs.events.commit import Commit
 from libs.events.envelope import NewEvent
 from libs.events.postgres_store import PostgresEventStore
 from libs.schema.app_role import DEV_APP_PASSWORD, DEV_APP_USER, ensure_app_login
-from services.gateway.user_session import user_session
+from services.gateway.caller_reads import CallerReads
+from services.gateway.user_session import claims_of, user_session
 from tests.support.builders import submitted
 
 A, B = uuid4(), uuid4()
@@ -105,3 +106,35 @@ async def test_authenticated_with_no_claims_sees_nothing(pool: asyncpg.Pool) -> 
         await conn.execute("SET LOCAL ROLE authenticated")
         assert await conn.fetchval("SELECT count(*) FROM jobs") == 0
         assert await conn.fetchval("SELECT count(*) FROM job_events") == 0
+
+
+async def test_the_one_statement_read_sees_only_the_callers_job_and_restores(
+    pool: asyncpg.Pool,
+) -> None:
+    jobs = {r[1]: r[0] for r in await pool.fetch("SELECT job_id, user_id FROM jobs")}
+    reads = CallerReads(pool)
+    view = await reads.job_view(caller(A), jobs[A])
+    assert view is not None and view.user_id == A
+    assert await reads.job_view(caller(A), jobs[B]) is None
+    async with pool.acquire() as conn:
+        role, claims = await conn.fetchrow(
+            "SELECT current_user, current_setting('request.jwt.claims', true)"
+        )
+        # Inside another transaction, the caller's role and claims end with the function.
+        async with conn.transaction():
+            assert await conn.fetchval(
+                "SELECT redub_job_view_as($1, $2)", claims_of(caller(B)), jobs[B]
+            )
+            after = await conn.fetchrow(
+                "SELECT current_user, current_setting('request.jwt.claims', true)"
+            )
+        assert tuple(after) == (role, claims)
+
+
+async def test_a_signed_in_user_cannot_call_the_read_with_claims_of_their_choosing(
+    pool: asyncpg.Pool,
+) -> None:
+    jobs = {r[1]: r[0] for r in await pool.fetch("SELECT job_id, user_id FROM jobs")}
+    async with user_session(pool, caller(A)) as s:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await s.db.fetchval("SELECT redub_job_view_as($1, $2)", claims_of(caller(B)), jobs[B])

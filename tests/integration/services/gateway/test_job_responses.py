@@ -20,6 +20,7 @@ from libs.events.postgres_store import PostgresEventStore
 from libs.storage.keys import language_key
 from redub.runtime.connections import local_blob_store
 from services.gateway.app import create_app
+from services.gateway.caller_reads import CallerReads
 from services.gateway.context import GatewayContext
 from services.mixer.artifact_files import ARTIFACT_FILES
 from tests.support.builders import USER, blob, new_job, speech, step, transcript, translation
@@ -41,10 +42,17 @@ async def store(database_url: str) -> AsyncIterator[PostgresEventStore]:
 
 
 @pytest.fixture
-def app(store: PostgresEventStore, tmp_path: Path) -> FastAPI:
+async def reads(database_url: str) -> AsyncIterator[CallerReads]:
+    reads = await CallerReads.connect(database_url, size=2)
+    yield reads
+    await reads.close()
+
+
+@pytest.fixture
+def app(store: PostgresEventStore, reads: CallerReads, tmp_path: Path) -> FastAPI:
     settings = Settings(state_dir=tmp_path, jwt_secret="s" * 40)
     blobs = local_blob_store(settings)
-    return create_app(GatewayContext(settings, store, MemoryBus(), blobs))
+    return create_app(GatewayContext(settings, store, reads, MemoryBus(), blobs))
 
 
 @pytest.fixture
