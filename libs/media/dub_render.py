@@ -24,6 +24,11 @@ VOICE_AAC_BITRATE = "128k"
 # ffmpeg's AAC encoder with its fast coder: half the CPU of the default (two-loop) search,
 # and at these bit rates the difference is not audible on speech over a bed.
 AAC = ["-c:a", "aac", "-aac_coder", "fast"]
+# The .m4a's edit list skips the encoder's 1024 priming samples and ends on the programme's
+# last sample, but it counts in the movie timescale, a millisecond by default: at 48 000 a
+# second the declared length is exact to the sample. (ffmpeg 5.1 still decodes the last
+# frame whole, up to 1023 samples of padding; players that honour the edit list do not.)
+M4A = ["-movie_timescale", str(RATE)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +151,7 @@ async def _render(
     try:
         async with asyncio.TaskGroup() as group:
             for read_end, channels, bitrate, target in encoders:
-                command = [*raw, "-ac", str(channels), "-i", "pipe:0", *AAC, "-b:a", bitrate]
+                command = [*raw, "-ac", str(channels), "-i", "pipe:0", *AAC, "-b:a", bitrate, *M4A]
                 group.create_task(
                     run_ffmpeg_from(
                         read_end, [*command, str(target)], what="encoding the AAC outputs"

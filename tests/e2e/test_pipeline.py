@@ -1,5 +1,6 @@
 """A real job through every service process: real NATS, real PostgreSQL, the default offline
-providers (faster-whisper, Apertium, espeak-ng, ffmpeg)."""
+providers (faster-whisper, Apertium, espeak-ng, ffmpeg). The downloaded outputs are held to
+every measure of a studio-ready dub (`tests/support/dub_checks.py`), as the demo's are."""
 
 import asyncio
 import hashlib
@@ -16,6 +17,8 @@ from tests.support.api import (
     upload,
     wait_finished,
 )
+from tests.support.dub_checks import check_dub, decoded_frames
+from tests.support.observed_programme import observed_programme
 
 
 def test_two_languages_from_post_to_completed_with_every_artifact(
@@ -47,10 +50,22 @@ def test_two_languages_from_post_to_completed_with_every_artifact(
                 *("timeline_png", "timeline_svg"),
             )
         )
+        files: dict[str, dict[str, Path]] = {"es": {}, "ca": {}}
         for a in done["artifacts"]:
             r = c.get(f"/v1/jobs/{job['job_id']}/artifacts/{a['language']}/{a['kind']}")
             assert r.status_code == 200
             assert hashlib.sha256(r.content).hexdigest() == a["sha256"]
+            path = tmp_path / "out" / a["language"] / a["file"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(r.content)
+            files[a["language"]][a["kind"]] = path
+        # Every measure of issue 15 on what a client downloads: lengths to the sample (the
+        # programme is the uploaded background), loudness, slots, stretch, captions, manifest,
+        # timeline.
+        frames = decoded_frames(background)
+        for lang, outputs in files.items():
+            measures = check_dub(outputs, observed_programme(outputs, frames))
+            assert measures.lines == 3 and measures.cues >= 3, (lang, measures)
         # Heard by Whisper and translated by Apertium: real Spanish and Catalan captions.
         srt = c.get(f"/v1/jobs/{job['job_id']}/artifacts/es/srt").text
         assert "Bienvenido al doblaje demo." in srt and "-->" in srt

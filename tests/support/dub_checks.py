@@ -2,7 +2,9 @@
 
 Each `check_*` returns the problems it found (sentences; empty when all is well) and
 `check_dub` runs them all on one language's files and raises one AssertionError naming
-every problem, or returns the figures it measured (for a test's report).
+every problem, or returns the figures it measured (for a test's report). The programme is a
+golden one (`programmes.py`, each line built for a situation) or one a finished job describes
+(`observed_programme.py`, the lines its transcript found).
 """
 
 import hashlib
@@ -14,8 +16,9 @@ import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import soundfile as sf
@@ -23,8 +26,8 @@ import srt
 import webvtt
 from PIL import Image
 
+from libs.documents.transcript import Transcript
 from libs.media.timeline_scene import HEIGHT, WIDTH
-from tests.support.programmes import Programme
 
 WAV_KINDS = ("mix", "voice")
 AAC_KINDS = ("mix_aac", "voice_aac")
@@ -41,8 +44,11 @@ REQUIRED_KINDS = (
     "source_vtt",
     "translation",
 )
-# One AAC frame: an encoder's priming and padding may differ from the source by this much.
+# One AAC frame. An .m4a declares the programme's exact length (its edit list skips the
+# encoder's 1024 priming samples and ends on the programme's last sample); ffmpeg 5.1 applies
+# the start but decodes the last frame whole, so it hears the programme rounded up to frames.
 AAC_FRAME = 1024
+RATE = 48_000
 # Two meters of the same file (the mixer's, ffmpeg's) differ by a few hundredths of a dB.
 METER_TOLERANCE_DB = 0.1
 # Seconds and milliseconds are compared to a millisecond (what captions and JSON carry).
@@ -53,11 +59,40 @@ SILENT_DBFS = -50.0
 _EBUR128 = ["-af", "ebur128=peak=true", "-f", "null", "-"]
 
 
+class SourceLine(Protocol):
+    """What the checks know of a source line: its timing and the situation it was built for."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def next_start(self) -> float: ...
+    @property
+    def situation(self) -> str: ...
+
+
+class DubbedProgramme(Protocol):
+    """What the checks know of the programme: its length, lines and words."""
+
+    @property
+    def frames(self) -> int: ...
+    @property
+    def lines(self) -> Sequence[SourceLine]: ...
+    @property
+    def transcript(self) -> Transcript: ...
+    @property
+    def translation(self) -> Transcript: ...
+
+
 @dataclass(frozen=True, slots=True)
 class DubMeasures:
     """What a dub's outputs measured."""
 
-    frames: dict[str, int]
+    frames: dict[str, int]  # decoded, per audio kind
+    declared: dict[str, Fraction]  # what each .m4a's container says it holds
     integrated_lufs: float
     true_peak_dbtp: float
     lines: int
@@ -70,7 +105,7 @@ class DubMeasures:
 
 def check_dub(
     files: Mapping[str, Path],
-    programme: Programme,
+    programme: DubbedProgramme,
     *,
     target_lufs: float = -23.0,
     tolerance_lu: float = 0.5,
@@ -83,7 +118,9 @@ def check_dub(
     manifest = json.loads(files["manifest"].read_bytes()) if "manifest" in files else {}
     lines: list[dict[str, Any]] = manifest.get("lines", [])
     frames = {k: decoded_frames(files[k]) for k in (*WAV_KINDS, *AAC_KINDS) if k in files}
+    declared = {k: declared_frames(files[k]) for k in AAC_KINDS if k in files}
     problems += check_durations(frames, programme.frames)
+    problems += check_declared(declared, programme.frames)
     lufs, peak = measure_loudness(files["mix"]) if "mix" in files else (float("nan"),) * 2
     problems += check_loudness(lufs, peak, target_lufs, tolerance_lu, true_peak_max)
     problems += check_reported_loudness(manifest, lufs, peak)
@@ -103,6 +140,7 @@ def check_dub(
         raise AssertionError("the dub fails its checks:\n- " + "\n- ".join(problems))
     return DubMeasures(
         frames=frames,
+        declared=declared,
         integrated_lufs=lufs,
         true_peak_dbtp=peak,
         lines=len(lines),
@@ -125,13 +163,47 @@ def decoded_frames(path: Path) -> int:
 
 
 def check_durations(frames: Mapping[str, int], expected: int) -> list[str]:
-    """WAV outputs exactly the programme's length; AAC within one frame of it."""
+    """WAV outputs decode to exactly the programme's length; AAC to it, or (by a decoder that
+    ignores the edit list's end, as ffmpeg 5.1's does) to it rounded up to whole frames."""
     problems = []
     for kind, got in frames.items():
-        slack = AAC_FRAME if kind in AAC_KINDS else 0
-        if abs(got - expected) > slack:
-            problems.append(f"{kind} decodes to {got} frames, the programme has {expected}")
+        allowed = {expected, aac_decoded_frames(expected)} if kind in AAC_KINDS else {expected}
+        if got not in allowed:
+            problems.append(
+                f"{kind} decodes to {got} frames, the programme has {expected}"
+                f" (allowed: {sorted(allowed)})"
+            )
     return problems
+
+
+def aac_decoded_frames(programme: int) -> int:
+    """What a decoder that drops the priming but not the end padding gives: whole frames."""
+    return -(-programme // AAC_FRAME) * AAC_FRAME
+
+
+def declared_frames(path: Path) -> Fraction:
+    """The samples (at 48 kHz) an .m4a's container says its audio lasts, edit list applied."""
+    out = subprocess.run(
+        [
+            *("ffprobe", "-v", "error", "-select_streams", "a:0"),
+            *("-show_entries", "stream=duration_ts,time_base", "-of", "json", str(path)),
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
+    [stream] = json.loads(out)["streams"]
+    # A Fraction: a length rounded to a millisecond (the mp4 muxer's default movie timescale)
+    # may fall between two samples.
+    return Fraction(stream["duration_ts"]) * Fraction(stream["time_base"]) * RATE
+
+
+def check_declared(declared: Mapping[str, Fraction], expected: int) -> list[str]:
+    """Each .m4a declares exactly the programme's length, to the sample."""
+    return [
+        f"{kind} declares {got} frames, the programme has {expected}"
+        for kind, got in declared.items()
+        if got != expected
+    ]
 
 
 def measure_loudness(path: Path) -> tuple[float, float]:
@@ -199,7 +271,7 @@ def check_manifest(manifest: Mapping[str, Any], files: Mapping[str, Path]) -> li
 
 
 def check_lines(
-    lines: Sequence[Mapping[str, Any]], programme: Programme, max_ratio: float
+    lines: Sequence[Mapping[str, Any]], programme: DubbedProgramme, max_ratio: float
 ) -> list[str]:
     """Every dubbed line in its slot, in order, never overlapping, within the stretch cap."""
     problems = []
@@ -315,7 +387,7 @@ def check_timeline(png: Path, svg: Path, lines: int) -> list[str]:
     return problems
 
 
-def check_words(files: Mapping[str, Path], programme: Programme) -> list[str]:
+def check_words(files: Mapping[str, Path], programme: DubbedProgramme) -> list[str]:
     """The source transcript, source captions and translation match the programme."""
     problems = []
     ids = [s.index for s in programme.transcript.segments]

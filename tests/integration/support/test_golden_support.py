@@ -32,14 +32,19 @@ from services.mixer.manifest import (
 )
 from services.mixer.words import words_files
 from tests.support.dub_checks import (
+    AAC_FRAME,
+    aac_decoded_frames,
     check_captions,
+    check_declared,
     check_dub,
+    check_durations,
     check_lines,
     check_manifest,
     check_reported_loudness,
     check_timeline,
     check_voice_in_slots,
     check_words,
+    declared_frames,
     decoded_frames,
     measure_loudness,
 )
@@ -99,6 +104,40 @@ def test_a_wav_one_sample_short_is_caught(
     sf.write(files["voice"], audio[:-1], RATE, subtype="FLOAT")
     with pytest.raises(AssertionError, match="voice decodes to"):
         check_dub(files, programme, max_ratio=MAX_RATIO)
+
+
+def test_an_aac_a_frame_too_long_is_caught(
+    programme: Programme, reference: dict[str, Path], tmp_path: Path
+) -> None:
+    files = _copy(reference, tmp_path)
+    _m4a(reference["voice"], files["voice_aac"], "-af", f"apad=pad_len={AAC_FRAME}")
+    with pytest.raises(AssertionError) as caught:
+        check_dub(files, programme, max_ratio=MAX_RATIO)
+    assert "voice_aac decodes to" in str(caught.value)
+    assert f"voice_aac declares {programme.frames + AAC_FRAME} frames" in str(caught.value)
+
+
+def test_an_m4a_is_sample_exact_only_in_a_sample_timescale(tmp_path: Path) -> None:
+    # Half a second and one sample: a length between two milliseconds.
+    frames = RATE // 2 + 1
+    tone = tmp_path / "tone.wav"
+    sine = f"sine=f=440:r={RATE},atrim=end_sample={frames}"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", sine, str(tone)], check=True)
+    exact, rounded = tmp_path / "exact.m4a", tmp_path / "rounded.m4a"
+    _m4a(tone, exact)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(tone), "-c:a", "aac", str(rounded)], check=True
+    )
+
+    assert declared_frames(exact) == frames
+    assert check_declared({"mix_aac": declared_frames(rounded)}, frames) != []
+    # ffmpeg 5.1 skips the priming but decodes the last frame whole, either way.
+    for path in (exact, rounded):
+        assert decoded_frames(path) == aac_decoded_frames(frames) == 24 * AAC_FRAME
+    assert check_durations({"mix_aac": 24 * AAC_FRAME}, frames) == []
+    assert check_durations({"mix_aac": frames}, frames) == []
+    problems = check_durations({"mix_aac": 23 * AAC_FRAME, "mix": frames + 1}, frames)
+    assert len(problems) == 2
 
 
 def test_a_loud_mix_is_caught(
@@ -186,8 +225,7 @@ def _reference_dub(programme: Programme, folder: Path) -> dict[str, Path]:
     sf.write(files["voice"], voice * gain, RATE, subtype="FLOAT")
     for kind in ("mix", "voice"):
         files[f"{kind}_aac"] = folder / f"{kind}.m4a"
-        aac = ["-c:a", "aac", "-b:a", "128k", str(files[f"{kind}_aac"])]
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(files[kind]), *aac], check=True)
+        _m4a(files[kind], files[f"{kind}_aac"])
     for f in words_files(programme.transcript, programme.translation, plans):
         files[f.kind] = folder / f.name
         files[f.kind].write_bytes(f.data)
@@ -214,6 +252,12 @@ def _reference_dub(programme: Programme, folder: Path) -> dict[str, Path]:
     files["manifest"] = folder / "manifest.json"
     files["manifest"].write_bytes(doc)
     return files
+
+
+def _m4a(source: Path, out: Path, *options: str) -> None:
+    # A sample-exact edit list, as the mixer writes it (the movie timescale at 48 kHz).
+    aac = ["-c:a", "aac", "-b:a", "128k", "-movie_timescale", str(RATE), *options, str(out)]
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), *aac], check=True)
 
 
 def _resampled(path: Path) -> np.ndarray:
