@@ -12,7 +12,8 @@ import pytest
 from libs.events.outage import is_outage
 from libs.storage.supabase_store import StorageRefused, StorageUnavailable, SupabaseBlobStore
 from tests.support.blob_contract import BlobContract, FetchSigned
-from tests.support.supabase_storage_fake import CLOCK_HEADER, StorageFake
+from tests.support.supabase_storage_fake import StorageFake
+from tests.support.supabase_storage_tokens import CLOCK_HEADER
 
 
 @pytest.fixture
