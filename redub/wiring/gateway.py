@@ -16,7 +16,7 @@ from libs.observability.request_log import RequestLog
 from libs.storage.scratch import use_scratch_root
 from redub.runtime.connections import connect
 from redub.runtime.heap import settle_heap
-from redub.runtime.providers import language_support
+from redub.runtime.providers import language_support, speech_providers
 from services.gateway.app import create_app
 from services.gateway.context import GatewayContext
 
@@ -46,9 +46,13 @@ async def serve_gateway(settings: Settings) -> None:
     check_secrets(settings)
     use_scratch_root(settings.scratch_dir)
     conns = await connect(settings)
-    # Asked of the providers once, before serving: a submission is checked against it.
-    languages = language_support(settings, conns.vendors)
-    app = create_app(GatewayContext(settings, conns.store, conns.bus, conns.blobs, languages))
+    # Asked of the providers once, before serving: a submission is checked against them
+    # (its languages, and its voice map against their voices).
+    speech = speech_providers(settings, conns.vendors)
+    languages = language_support(settings, conns.vendors, speech)
+    app = create_app(
+        GatewayContext(settings, conns.store, conns.bus, conns.blobs, languages, speech)
+    )
     add_readiness(
         app, {"nats": nats_check(conns.bus), "postgres": postgres_check(conns.store.pool)}
     )
