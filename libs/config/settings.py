@@ -178,7 +178,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 500 * 1024 * 1024
     max_direct_upload_bytes: int = 100 * 1024 * 1024
     max_json_bytes: int = 1024 * 1024
-    # Longest programme accepted (decoded length), and how long an upload URL stays valid.
+    # Longest programme accepted (decoded length), and how long an upload URL stays valid
+    # (the embedded store's; Supabase Storage fixes its own, which the declaration reports).
     max_programme_s: float = 3 * 3600.0
     upload_url_ttl_s: int = 3600
     # Per caller: jobs running at once, and programme minutes submitted in any 24 hours.

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from libs.media.child_process import communicate_or_kill
 from libs.media.errors import MediaError
 
 Samples = npt.NDArray[np.float32]
@@ -71,12 +72,7 @@ async def _run(command: list[str], *, what: str) -> bytes:
         )
     except FileNotFoundError as exc:
         raise MediaError(f"cannot decode {what}: {command[0]} is not installed") from exc
-    try:
-        stdout, _ = await process.communicate()
-    except asyncio.CancelledError:
-        process.kill()
-        await asyncio.shield(process.wait())
-        raise
+    stdout, _ = await communicate_or_kill(process)
     if process.returncode != 0:
         # The tool's own words would expose server paths; the reason for a person is enough.
         raise MediaError(f"{what} could not be decoded as audio")

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from libs.media.child_process import communicate_or_kill
 from libs.media.errors import MediaError
 from libs.media.mono_decode import Samples
 
@@ -35,13 +36,8 @@ async def compress_to_length(
             )
         except FileNotFoundError as exc:
             raise MediaError(f"cannot time-compress {what}: rubberband is not installed") from exc
-        try:
-            returncode = await process.wait()
-        except asyncio.CancelledError:
-            process.kill()
-            await asyncio.shield(process.wait())
-            raise
-        if returncode != 0:
+        await communicate_or_kill(process)
+        if process.returncode != 0:
             raise MediaError(f"time compression of {what} failed")
         data, _ = await asyncio.to_thread(soundfile.read, target, dtype="float32", always_2d=True)
         return np.ascontiguousarray(data[:, 0], dtype=np.float32)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from libs.refusal import Refused
+
 # Demuxers ffmpeg may even try (probing others is refused before they open the file): no
 # playlists (hls), concatenation lists (concat), image sequences or anything that names other
 # files or URLs. "mov" is ISO BMFF (.m4a, .mp4), "matroska" includes WebM.
@@ -30,13 +32,8 @@ _RATE = 8000
 _ISOLATED = ["-protocol_whitelist", "file", "-format_whitelist", ",".join(CONTAINERS)]
 
 
-class MediaRefused(ValueError):
-    """An upload that is not acceptable audio; `code` for machines, `message` for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class MediaRefused(Refused, ValueError):
+    """An upload that is not acceptable audio."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,8 @@ def _wheel_candidates() -> list[Path]:
 class EmbeddedNats(ServerProcess):
     """nats-server with JetStream storing in `data_dir`; ports stay fixed across restarts."""
 
+    name = "redub-embedded"
+
     def __init__(
         self, data_dir: Path, port: int | None = None, monitor_port: int | None = None
     ) -> None:
@@ -79,11 +81,20 @@ class EmbeddedNats(ServerProcess):
         """Start the server and block until JetStream reports healthy."""
         if self.running:
             return
+        self.spawn(timeout)
+        self.wait_healthy(timeout)
+
+    def spawn(self, leftover_timeout: float = 10.0) -> None:
+        """Start the process without waiting for it (a leftover one on our data directory
+        is stopped first)."""
+        if self.running:
+            return
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._stop_leftover(timeout)
-        self._spawn(
-            self._command(),
-        )
+        self._stop_leftover(leftover_timeout)
+        self._spawn(self._command())
+
+    def wait_healthy(self, timeout: float) -> None:
+        """Block until JetStream reports healthy; the process is killed if it does not."""
         try:
             self._wait_healthy(timeout)
         except BaseException:
@@ -116,7 +127,7 @@ class EmbeddedNats(ServerProcess):
             "-m", str(self.monitor_port),
             "-js",
             "-sd", str(self.data_dir),
-            "-n", "redub-embedded",
+            "-n", self.name,
             "-P", str(self.pid_path),
         ]  # fmt: skip
 

@@ -1,11 +1,10 @@
 """A local three-server NATS cluster (routes between them, JetStream clustered), as children."""
 
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
-from libs.servers.nats import EmbeddedNats, find_nats_server
+from libs.servers.nats import EmbeddedNats
 from libs.servers.ports import LOOPBACK, free_port
+from libs.servers.server_process import Lifecycle
 
 CLUSTER_NAME = "redub-local"
 
@@ -19,45 +18,22 @@ class NatsClusterNode(EmbeddedNats):
         self.cluster_port = cluster_port
         self.routes = routes
 
-    def spawn(self) -> None:
-        """Start the process without waiting: a clustered JetStream is healthy only once a
-        quorum of its servers runs, so the cluster waits after starting all of them."""
-        if self.running:
-            return
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._stop_leftover(10.0)
-        self._spawn(self._command())
-
-    def wait_healthy(self, timeout: float) -> None:
-        """Block until this server's JetStream reports healthy (meta group current)."""
-        try:
-            self._wait_healthy(timeout)
-        except BaseException:
-            self.kill()
-            raise
-
     def start(self, timeout: float = 30.0) -> None:
-        """Rejoin a running cluster (e.g. after `kill`)."""
+        """Rejoin a running cluster (e.g. after `kill`). A clustered JetStream is healthy
+        only once a quorum of its servers runs, so `NatsCluster` spawns them all first."""
         self.spawn()
         self.wait_healthy(timeout)
 
     def _command(self) -> list[str]:
         return [
-            str(find_nats_server()),
-            "-a", LOOPBACK,
-            "-p", str(self.port),
-            "-m", str(self.monitor_port),
-            "-js",
-            "-sd", str(self.data_dir),
-            "-n", self.name,
-            "-P", str(self.pid_path),
+            *super()._command(),
             "--cluster_name", CLUSTER_NAME,
             "--cluster", f"nats://{LOOPBACK}:{self.cluster_port}",
             "--routes", ",".join(self.routes),
         ]  # fmt: skip
 
 
-class NatsCluster:
+class NatsCluster(Lifecycle):
     """`size` servers routed to each other with clustered JetStream (streams up to R`size`)."""
 
     def __init__(self, root: Path, size: int = 3) -> None:
@@ -89,19 +65,7 @@ class NatsCluster:
             self.stop()
             raise
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         """Stop every server still running."""
         for node in self.nodes:
-            node.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+            node.stop(timeout)

@@ -7,20 +7,36 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 
-class ServerProcess(ABC):
+class Lifecycle(ABC):
+    """Something started and stopped, also as a `with` block (a server, a cluster of them)."""
+
+    @abstractmethod
+    def start(self, timeout: float = 60.0) -> None:
+        """Start and block until it answers."""
+
+    @abstractmethod
+    def stop(self, timeout: float = 30.0) -> None:
+        """Shut down gracefully."""
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ServerProcess(Lifecycle):
     """A server run as a child process; `restart` keeps its ports and data directory."""
 
     log_path: Path
     _proc: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
-
-    @abstractmethod
-    def start(self, timeout: float = 60.0) -> None:
-        """Start and block until the server answers."""
-
-    @abstractmethod
-    def stop(self, timeout: float = 30.0) -> None:
-        """Shut down gracefully."""
 
     @property
     def running(self) -> bool:
@@ -49,15 +65,3 @@ class ServerProcess(ABC):
         if self._log is not None:
             self._log.close()
             self._log = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

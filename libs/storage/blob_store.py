@@ -21,6 +21,14 @@ class StoredObject:
     modified_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SignedUrl:
+    """A signed URL and when it stops working (Unix seconds), as the store that signed it says."""
+
+    url: str
+    expires_at: float
+
+
 class BlobStore(ABC):
     """Whole objects by key, from coroutines; every key is checked by `check_key`.
 
@@ -75,7 +83,13 @@ class BlobStore(ABC):
 
     @abstractmethod
     async def signed_url(self, key: str, expires_in_s: int, method: HttpMethod = "GET") -> str:
-        """A URL that lets its holder `method` the object for `expires_in_s` seconds."""
+        """A URL that lets its holder `method` the object for `expires_in_s` seconds (a PUT
+        URL may live longer where the store fixes its life: `signed_upload_url` says)."""
+
+    @abstractmethod
+    async def signed_upload_url(self, key: str, expires_in_s: int) -> SignedUrl:
+        """A URL to PUT the object to once, and until when it truly works: `expires_in_s`
+        from now, or what the store fixes itself (Supabase Storage does)."""
 
     async def close(self) -> None:  # noqa: B027 (a store with nothing open need not override it)
         """Release what the store holds open (a remote store's connections); once, at exit."""

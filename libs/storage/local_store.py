@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from libs.events.catalogue import BlobRef
-from libs.storage.blob_store import BlobStore, HttpMethod, StoredObject
+from libs.storage.blob_store import BlobStore, HttpMethod, SignedUrl, StoredObject
 from libs.storage.signed_urls import sign
 from libs.storage.valid_keys import check_key, check_prefix
 
@@ -134,12 +134,19 @@ class LocalBlobStore(BlobStore):
         return await asyncio.to_thread(_delete, self._fspath(key))
 
     async def signed_url(self, key: str, expires_in_s: int, method: HttpMethod = "GET") -> str:
+        return self._sign(key, expires_in_s, method).url
+
+    async def signed_upload_url(self, key: str, expires_in_s: int) -> SignedUrl:
+        return self._sign(key, expires_in_s, "PUT")
+
+    def _sign(self, key: str, expires_in_s: int, method: HttpMethod) -> SignedUrl:
         if expires_in_s <= 0:
             raise ValueError(f"expires_in_s must be positive, not {expires_in_s}")
         if not self.secret:
             raise RuntimeError("this blob store has no URL-signing secret (REDUB_BLOB_URL_SECRET)")
         expires_at = int(time.time()) + expires_in_s
-        return sign(self.base_url, self.secret, check_key(key), method, expires_at)
+        url = sign(self.base_url, self.secret, check_key(key), method, expires_at)
+        return SignedUrl(url, expires_at)
 
     async def list(self, prefix: str = "") -> list[StoredObject]:
         # Walk only the prefix's folder ("jobs/j/" walks jobs/j, "jobs/j" walks jobs).

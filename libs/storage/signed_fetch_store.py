@@ -9,7 +9,7 @@ import httpx
 
 from libs.events.catalogue import BlobRef
 from libs.observability.metrics import BLOB_FETCH_BYTES, BLOB_FETCHES
-from libs.storage.blob_store import BlobStore, HttpMethod, StoredObject
+from libs.storage.blob_store import BlobStore, HttpMethod, SignedUrl, StoredObject
 from libs.storage.signed_fetch import BlobMismatch, BlobTooLarge, fetched
 
 
@@ -71,6 +71,9 @@ class SignedFetchBlobStore(BlobStore):
 
     async def signed_url(self, key: str, expires_in_s: int, method: HttpMethod = "GET") -> str:
         return await self.inner.signed_url(key, expires_in_s, method)
+
+    async def signed_upload_url(self, key: str, expires_in_s: int) -> SignedUrl:
+        return await self.inner.signed_upload_url(key, expires_in_s)
 
     async def close(self) -> None:
         try:

@@ -16,15 +16,17 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt
 from storage3 import AsyncStorageClient
 from storage3.exceptions import StorageApiError
 from yarl import URL
 
 from libs.events.catalogue import BlobRef
 from libs.events.outage import Outage
-from libs.storage.blob_store import BlobStore, HttpMethod, StoredObject
+from libs.storage.blob_store import BlobStore, HttpMethod, SignedUrl, StoredObject
 from libs.storage.scratch import scratch_files
 from libs.storage.valid_keys import check_key, check_prefix
 
@@ -229,9 +231,16 @@ class SupabaseBlobStore(BlobStore):
                     raise KeyError(key)
                 return url
             # Storage fixes an upload URL's lifetime itself (its UPLOAD_SIGNED_URL_EXPIRATION_TIME,
-            # two hours on supabase.com); without upsert the URL can create the object only once.
+            # two hours on supabase.com; neither its API nor storage3 takes one): see
+            # `signed_upload_url`. Without upsert the URL can create the object only once.
             upload = await self._files.create_signed_upload_url(key)
             return upload["signed_url"]
+
+    async def signed_upload_url(self, key: str, expires_in_s: int) -> SignedUrl:
+        """The upload URL with the expiry Storage gave it (its token's `exp`), which is not
+        `expires_in_s`: Storage decides how long an upload URL lives."""
+        url = await self.signed_url(key, expires_in_s, "PUT")
+        return SignedUrl(url, _token_expiry(url))
 
 
 class _HashingReader:
@@ -277,6 +286,19 @@ class _HashingReader:
         if not read.cancelled():
             read.exception()  # retrieved: the put's own failure is what its caller hears
         os.close(self._fd)
+
+
+def _token_expiry(url: str) -> float:
+    """The `exp` of a signed URL's token: a JWT Storage signs with a key of its own, so it is
+    read, not verified (Storage verifies it when the URL is used)."""
+    token = parse_qs(urlsplit(url).query).get("token", [""])[0]
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return float(claims["exp"])
+    except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
+        raise StorageRefused(
+            "Supabase Storage signed an upload URL without a readable expiry"
+        ) from None
 
 
 def _size(row: dict[str, Any]) -> int:

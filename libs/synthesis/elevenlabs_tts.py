@@ -1,9 +1,7 @@
 """Premium text-to-speech with ElevenLabs (`/v1/text-to-speech/{voice_id}`) through
 `elevenlabs`; off unless configured."""
 
-import asyncio
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from elevenlabs.client import AsyncElevenLabs
@@ -11,9 +9,8 @@ from elevenlabs.core.api_error import ApiError
 
 from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable
 from libs.synthesis.elevenlabs_voices import elevenlabs_voices
-from libs.synthesis.errors import SynthesisError, UnsupportedLanguage
-from libs.synthesis.pcm_wav import write_pcm_wav
-from libs.synthesis.provider import Speech, Voice
+from libs.synthesis.provider import Voice
+from libs.synthesis.vendor_speech import VendorTextToSpeech
 from libs.vendors.errors import VendorError, from_status, malformed
 from libs.vendors.fern_headers import freeze_headers
 from libs.vendors.retry import parse_retry_after
@@ -22,7 +19,7 @@ from libs.vendors.session import VendorSession
 VENDOR = "elevenlabs"
 
 
-class ElevenLabsTextToSpeech:
+class ElevenLabsTextToSpeech(VendorTextToSpeech):
     """Raw 16-bit PCM (`pcm_<rate>`) asked for and kept as WAV."""
 
     name = VENDOR
@@ -35,11 +32,9 @@ class ElevenLabsTextToSpeech:
         sample_rate: int = 24_000,
         prices: PriceTable = DEFAULT_PRICE_TABLE,
     ) -> None:
+        super().__init__(session, sample_rate=sample_rate, prices=prices)
         self.model: str | None = model
         self._model = model
-        self._session = session
-        self.sample_rate = sample_rate
-        self._prices = prices
         self._client = AsyncElevenLabs(
             api_key=session.config.api_key,
             base_url=session.config.base_url,
@@ -51,32 +46,19 @@ class ElevenLabsTextToSpeech:
     def voices(self, language: str) -> Sequence[Voice]:
         return elevenlabs_voices(language)
 
-    async def synthesize(self, text: str, language: str, voice: Voice, out: Path) -> Speech:
-        if not self.voices(language):
-            raise UnsupportedLanguage(self.name, language)
-        if not text.strip():
-            raise SynthesisError("cannot synthesise empty text")
-
-        async def attempt() -> bytes:
-            try:
-                async with self._client.text_to_speech.with_raw_response.convert(
-                    voice.id,
-                    text=text,
-                    model_id=self._model,
-                    output_format=f"pcm_{self.sample_rate}",
-                    language_code=language,
-                    request_options={"max_retries": 0},  # ours apply
-                ) as response:
-                    return b"".join([chunk async for chunk in response.data])
-            except ApiError as exc:
-                raise elevenlabs_error(exc) from exc
-
-        pcm = await self._session.call(attempt)
-        if len(pcm) < 2:
-            raise malformed(VENDOR, "no audio in the answer")
-        duration = await asyncio.to_thread(write_pcm_wav, out, pcm, self.sample_rate)
-        usage = self._prices.price(VENDOR, self._model, "characters", len(text))
-        return Speech(duration_s=duration, usage=[usage])
+    async def _pcm(self, text: str, language: str, voice: Voice) -> bytes:
+        try:
+            async with self._client.text_to_speech.with_raw_response.convert(
+                voice.id,
+                text=text,
+                model_id=self._model,
+                output_format=f"pcm_{self.sample_rate}",
+                language_code=language,
+                request_options={"max_retries": 0},  # ours apply
+            ) as response:
+                return b"".join([chunk async for chunk in response.data])
+        except ApiError as exc:
+            raise elevenlabs_error(exc) from exc
 
 
 def elevenlabs_error(exc: ApiError) -> VendorError:

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable
+from libs.media.child_process import communicate_or_kill
 from libs.media.errors import MediaError
 from libs.media.ffmpeg_run import stderr_tail
 from libs.media.wav import wav_duration
@@ -72,12 +73,7 @@ class EspeakTextToSpeech:
             )
         except FileNotFoundError as exc:
             raise SynthesisError(f"{self._executable} is not installed") from exc
-        try:
-            _, stderr = await process.communicate(text.encode("utf-8"))
-        except asyncio.CancelledError:
-            process.kill()
-            await asyncio.shield(process.wait())
-            raise
+        _, stderr = await communicate_or_kill(process, text.encode("utf-8"))
         # espeak-ng exits 0 on some failures, so a missing file counts as failure too.
         if process.returncode != 0 or not await asyncio.to_thread(out.is_file):
             raise SynthesisError(

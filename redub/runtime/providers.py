@@ -167,11 +167,16 @@ def elevenlabs(settings: Settings, vendors: VendorSessions) -> "ElevenLabsTextTo
     )
 
 
-def language_support(settings: Settings, vendors: VendorSessions | None = None) -> LanguageSupport:
-    """What the configured providers can do, asked of them without running any of them."""
+def language_support(
+    settings: Settings,
+    vendors: VendorSessions | None = None,
+    speech: SpeechProviders | None = None,
+) -> LanguageSupport:
+    """What the configured providers can do, asked of them without running any of them
+    (`speech`: the speech providers already made, else they are made here)."""
     stt = speech_to_text(settings, vendors)
     translation = translator(settings, vendors)
-    speech = speech_providers(settings, vendors)
+    speech = speech or speech_providers(settings, vendors)
     pairs = translation.pairs()
     # A provider that says which languages it hears (faster-whisper, pocketsphinx) is
     # taken at its word; one that does not (a vendor, the instant test provider) hears any.

@@ -16,7 +16,7 @@ from libs.observability.request_log import RequestLog
 from libs.storage.scratch import use_scratch_root
 from redub.runtime.connections import connect
 from redub.runtime.heap import settle_heap
-from redub.runtime.providers import language_support
+from redub.runtime.providers import language_support, speech_providers
 from services.gateway.app import create_app
 from services.gateway.caller_reads import CallerReads
 from services.gateway.context import GatewayContext
@@ -47,12 +47,14 @@ async def serve_gateway(settings: Settings) -> None:
     check_secrets(settings)
     use_scratch_root(settings.scratch_dir)
     conns = await connect(settings)
-    # Asked of the providers once, before serving: a submission is checked against it.
-    languages = language_support(settings, conns.vendors)
+    # Asked of the providers once, before serving: a submission is checked against them
+    # (its languages, and its voice map against their voices).
+    speech = speech_providers(settings, conns.vendors)
+    languages = language_support(settings, conns.vendors, speech)
     assert settings.database_url  # `connect` refused to start without it
     reads = await CallerReads.connect(settings.database_url)
     app = create_app(
-        GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages)
+        GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages, speech)
     )
     add_readiness(
         app, {"nats": nats_check(conns.bus), "postgres": postgres_check(conns.store.pool)}

@@ -7,6 +7,7 @@ from libs.events.bus import Bus
 from libs.events.postgres_store import PostgresEventStore
 from libs.languages.support import LanguageSupport
 from libs.storage.blob_store import BlobStore
+from libs.synthesis.provider_table import SpeechProviders
 from services.gateway.caller_reads import CallerReads
 
 
@@ -23,3 +24,5 @@ class GatewayContext:
     blobs: BlobStore
     # What the configured providers can do; None: only the settings' allow-list is checked.
     languages: LanguageSupport | None = None
+    # The speech providers, whose voices a job's voice map is checked against; None: unchecked.
+    speech: SpeechProviders | None = None

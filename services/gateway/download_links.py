@@ -7,14 +7,11 @@ import json
 from dataclasses import dataclass
 from uuid import UUID
 
+from libs.refusal import Refused
 
-class RefusedLink(PermissionError):
+
+class RefusedLink(Refused, PermissionError):
     """A link that grants nothing; `code` says which way it failed."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,16 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+# What a 422 from `POST /v1/jobs` may say (`error.code`), beyond an invalid body.
+SUBMISSION_REFUSED = (
+    "The request cannot be done as sent; `error.code` says why: `invalid_request` (the body; "
+    "`details` lists the fields), `unsupported_language`, `untranslatable_language`, "
+    "`no_voice_for_language`, `unknown_voice` (a voice map entry names a voice the target "
+    "language's provider lacks; `details` lists each entry with `field`, `speaker`, `voice`, "
+    "`language`, `provider` and `available_voices`), `premium_voice_unavailable`, "
+    "`stem_duration_mismatch`, `idempotency_key_reused` and others, each with a message "
+    "saying what to change."
+)
 
 
 @router.post(
@@ -67,6 +77,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
     responses={
         200: {"model": JobOut, "description": "An earlier request's job, sent again"},
         **errors(404, 429),
+        422: {"model": ErrorOut, "description": SUBMISSION_REFUSED},
     },
 )
 async def submit_job(
@@ -83,7 +94,9 @@ async def submit_job(
     async with user_session(ctx.store.pool, user) as db:
         voice = await get_upload(db.db, body.voice_upload_id, user.user_id)
         background = await get_upload(db.db, body.background_upload_id, user.user_id)
-        payload = build_submission(body, voice, background, user.user_id, s, ctx.languages)
+        payload = build_submission(
+            body, voice, background, user.user_id, s, ctx.languages, ctx.speech
+        )
         existing = await db.views.load_view(job_id) if idempotency_key else None
         recorded = None
         if existing is None:

@@ -71,7 +71,10 @@ class JobOptionsIn(BaseModel):
     voice_map: dict[Text, Text] = Field(
         default_factory=dict,
         max_length=50,
-        description="Speaker label -> voice id, overriding the automatic casting.",
+        description="Speaker label -> voice id, overriding the automatic casting. Each id must "
+        "be a voice of the provider that speaks every target language (with `premium_voice`, "
+        "the premium one where it speaks it); otherwise the job is refused with 422 "
+        "`unknown_voice`, whose `details` name each bad entry and the voices it may use.",
     )
 
 

@@ -6,9 +6,11 @@ from libs.config.settings import Settings
 from libs.events.catalogue import JobOptions, JobSubmitted, Stem
 from libs.events.job_view import JobView
 from libs.languages.support import LanguageSupport
+from libs.synthesis.provider_table import SpeechProviders
 from services.gateway.errors import ApiError
 from services.gateway.schemas import JobRequest
 from services.gateway.uploads import UploadRecord
+from services.gateway.voice_map import check_voice_map
 
 # Stems of one programme share its timeline; a little slack absorbs encoder padding.
 DURATION_TOLERANCE_S = 1.0
@@ -21,6 +23,7 @@ def build_submission(
     user_id: UUID,
     settings: Settings,
     support: LanguageSupport | None = None,
+    speech: SpeechProviders | None = None,
 ) -> JobSubmitted:
     """The submitted event, or an `ApiError` saying what to fix."""
     supported = settings.supported_languages
@@ -50,6 +53,10 @@ def build_submission(
             422,
             "premium_voice_unavailable",
             "Premium voices are not enabled on this server; submit without premium_voice.",
+        )
+    if speech is not None:
+        check_voice_map(
+            body.options.voice_map, languages, speech, premium=body.options.premium_voice
         )
     if voice.upload_id == background.upload_id:
         raise ApiError(422, "same_upload", "The voice and background stems must be two uploads.")

@@ -69,7 +69,10 @@ class UploadTicketOut(UploadOut):
     upload_url: str = Field(description="PUT the exact bytes here, with the declared type.")
     upload_method: Literal["PUT"] = "PUT"
     upload_headers: dict[str, str]
-    expires_at: datetime
+    expires_at: datetime = Field(
+        description="When the upload URL stops working: REDUB_UPLOAD_URL_TTL_S after the "
+        "declaration, or what the storage fixes itself (Supabase Storage: its own setting)."
+    )
 
 
 @router.post("/v1/uploads", status_code=201, response_model=UploadTicketOut, responses=errors(413))
@@ -97,14 +100,16 @@ async def declare_upload(body: UploadDeclaration, user: User, ctx: Ctx) -> Uploa
         verified_at=None,
         purged_at=None,
     )
-    url = await ctx.blobs.signed_url(row.key, s.upload_url_ttl_s, "PUT")
+    # The URL's own expiry, which a store may fix itself (Supabase Storage: 2 h by default):
+    # the ticket says when the URL truly stops working, not what was asked for.
+    signed = await ctx.blobs.signed_upload_url(row.key, s.upload_url_ttl_s)
     async with user_session(ctx.store.pool, user) as db:
         await insert_upload(db.db, row)
     return UploadTicketOut(
         **_out(row).model_dump(),
-        upload_url=url,
+        upload_url=signed.url,
         upload_headers={"Content-Type": body.content_type},
-        expires_at=datetime.fromtimestamp(time.time() + s.upload_url_ttl_s, UTC),
+        expires_at=datetime.fromtimestamp(signed.expires_at, UTC),
     )
 
 

@@ -36,6 +36,18 @@ class MixOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class MixRequest:
+    """What one mix works on: the stems, the spoken lines, where the outputs go, and a folder
+    for the fitted lines."""
+
+    background: Path
+    voice: Path
+    clips: Sequence[ClipInput]
+    outputs: DubOutputs
+    workdir: Path
+
+
+@dataclass(frozen=True, slots=True)
 class Mixed:
     """Every line as fitted and what the render measured."""
 
@@ -55,15 +67,9 @@ class MixEngine(Protocol):
 
     name: str
 
-    async def mix(
-        self,
-        background: Path,
-        voice: Path,
-        clips: Sequence[ClipInput],
-        outputs: DubOutputs,
-        workdir: Path,
-        options: MixOptions,
-    ) -> Mixed: ...
+    async def mix(self, request: MixRequest, options: MixOptions) -> Mixed:
+        """Fit `request`'s lines and render its outputs as `options` say."""
+        ...
 
     async def versions(self) -> dict[str, str]:
         """The tools' versions, for the manifest."""
@@ -86,23 +92,15 @@ class FfmpegMixEngine:
             }
         return self._versions
 
-    async def mix(
-        self,
-        background: Path,
-        voice: Path,
-        clips: Sequence[ClipInput],
-        outputs: DubOutputs,
-        workdir: Path,
-        options: MixOptions,
-    ) -> Mixed:
+    async def mix(self, request: MixRequest, options: MixOptions) -> Mixed:
         started = time.perf_counter()
-        frames = await _programme_frames(background)
+        frames = await _programme_frames(request.background)
         try:
             lines = await fit_lines(
-                voice,
-                clips,
+                request.voice,
+                request.clips,
                 programme_s=frames / RATE,
-                workdir=workdir,
+                workdir=request.workdir,
                 max_ratio=options.max_ratio,
             )
         except ValueError as exc:
@@ -114,9 +112,9 @@ class FfmpegMixEngine:
         placed = [PlacedLine(line.path, line.plan.start) for line in lines]
         try:
             render = await render_dub(
-                background,
+                request.background,
                 placed,
-                outputs,
+                request.outputs,
                 target=options.target,
                 ducking=options.ducking,
                 frames=frames,
@@ -169,15 +167,8 @@ class InstantMixEngine:
     async def versions(self) -> dict[str, str]:
         return {}
 
-    async def mix(
-        self,
-        background: Path,
-        voice: Path,
-        clips: Sequence[ClipInput],
-        outputs: DubOutputs,
-        workdir: Path,
-        options: MixOptions,
-    ) -> Mixed:
+    async def mix(self, request: MixRequest, options: MixOptions) -> Mixed:
+        clips = request.clips
         timings = [LineTiming(c.index, c.start, c.end, c.end - c.start, c.speaker) for c in clips]
         end = max((c.end for c in clips), default=0.0)
         plans = plan_alignment(timings, programme_s=end, max_ratio=options.max_ratio)
@@ -185,7 +176,7 @@ class InstantMixEngine:
         lines = [FittedLine(p, paths[p.index], None, None, 0.0) for p in plans]
         # A few KiB each, written on the loop: a worker-thread hop would cost more.
         frames = round(silence_duration("") * SAMPLE_RATE)
-        for path in outputs.all():
+        for path in request.outputs.all():
             write_silence(path, frames)
         await asyncio.sleep(0)
         render = DubRender(

@@ -21,7 +21,7 @@ from libs.storage.blob_store import BlobStore
 from libs.storage.named_blobs import open_named, read_named
 from libs.storage.scratch import scratch_folder
 from services.mixer.companions import publish_companions
-from services.mixer.engine import Mixed, MixEngine, MixOptions
+from services.mixer.engine import Mixed, MixEngine, MixOptions, MixRequest
 from services.mixer.manifest import AudioFacts, build_manifest
 from services.mixer.words import dubbed_lines
 
@@ -63,10 +63,10 @@ class Mixer(Stage[SpeechReady]):
                     folder / "voice.wav",
                     folder / "voice.m4a",
                 )
-                mixed = await self.engine.mix(
-                    inputs.background, inputs.voice, inputs.clips, outputs, folder / "lines",
-                    self._options(job),
-                )  # fmt: skip
+                request = MixRequest(
+                    inputs.background, inputs.voice, inputs.clips, outputs, folder / "lines"
+                )
+                mixed = await self.engine.mix(request, self._options(job))
                 artifacts = await self._publish(
                     job, ready.language, ready.provider, inputs, mixed, outputs, out
                 )

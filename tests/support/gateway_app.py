@@ -14,7 +14,7 @@ from libs.auth.tokens import mint_token
 from libs.config.settings import Settings
 from libs.events.postgres_store import PostgresEventStore
 from redub.runtime.connections import connect
-from redub.runtime.providers import language_support
+from redub.runtime.providers import language_support, speech_providers
 from services.gateway.app import create_app
 from services.gateway.caller_reads import CallerReads
 from services.gateway.context import GatewayContext
@@ -50,7 +50,7 @@ async def gateway(
     **overrides: Any,
 ) -> AsyncIterator[Gateway]:
     """The app over real servers; `ask_providers` checks submissions against what the
-    configured providers can do, as the gateway process does."""
+    configured providers can do (languages, voices), as the gateway process does."""
     settings = Settings(
         database_url=database_url,
         nats_url=nats_url,
@@ -62,10 +62,11 @@ async def gateway(
         **overrides,
     )
     conns = await connect(settings, pool_size=4)
-    languages = language_support(settings) if ask_providers else None
+    speech = speech_providers(settings) if ask_providers else None
+    languages = language_support(settings, speech=speech) if ask_providers else None
     reads = await CallerReads.connect(database_url, size=2)
     app = create_app(
-        GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages)
+        GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages, speech)
     )
     assert settings.jwt_secret
     token = mint_token(USER, settings.jwt_secret)

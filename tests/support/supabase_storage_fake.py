@@ -6,84 +6,31 @@ authenticated routes; raw or multipart uploads with `x-upsert`; errors as HTTP 4
 internal ones) with `{"statusCode": "<real status>", "error", "message"}`; signed URLs as
 `/object/sign/...?token=<JWT>` and `/object/upload/sign/...?token=<JWT>` with scoped tokens;
 list-v2 with a base64 cursor. An object becomes visible only once its whole body arrived.
-Test-only: `fail_next`/`stall_next` inject outages, and the `x-fake-clock-offset` header moves
-the clock a signed URL is checked against.
+Test-only: `fail_next`/`stall_next` inject outages. Beside it: supabase_storage_objects (what
+it stores), supabase_storage_errors, supabase_storage_tokens (the signed URLs' tokens).
 """
 
 import asyncio
 import base64
-import secrets
 import socket
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-import jwt
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from tests.support.supabase_storage_errors import StorageError, not_found
+from tests.support.supabase_storage_objects import Bucket, FakeObject
+from tests.support.supabase_storage_tokens import UrlTokens
+
 Handler = Callable[[Request], Awaitable[Response]]
-CLOCK_HEADER = "x-fake-clock-offset"
-
-
-@dataclass
-class FakeObject:
-    data: bytes
-    content_type: str
-    cache_control: str
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    version: str = field(default_factory=lambda: str(uuid.uuid4()))
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def row(self, bucket: str, name: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "bucket_id": bucket,
-            "owner": "",
-            "owner_id": "",
-            "version": self.version,
-            "id": self.id,
-            "updated_at": self.updated_at.isoformat(),
-            "created_at": self.created_at.isoformat(),
-            "last_accessed_at": self.updated_at.isoformat(),
-            "metadata": {
-                "eTag": f'"{self.version}"',
-                "size": len(self.data),
-                "mimetype": self.content_type,
-                "cacheControl": self.cache_control,
-                "lastModified": self.updated_at.isoformat(),
-                "contentLength": len(self.data),
-                "httpStatusCode": 200,
-            },
-            "user_metadata": {},
-        }
-
-
-class StorageError(Exception):
-    def __init__(self, status: int, error: str, message: str, http_status: int = 400) -> None:
-        super().__init__(message)
-        self.body = {"statusCode": str(status), "error": error, "message": message}
-        self.http_status = http_status
-
-
-def not_found() -> StorageError:
-    return StorageError(404, "not_found", "Object not found")
-
-
-@dataclass
-class Bucket:
-    objects: dict[str, FakeObject] = field(default_factory=dict)
-    file_size_limit: int | None = None
 
 
 class StorageFake:
@@ -93,8 +40,7 @@ class StorageFake:
         self.service_key = service_key
         self.upload_url_ttl_s = upload_url_ttl_s
         self.url = ""
-        # Storage signs URL tokens with a key of its own, never the caller's.
-        self._signing_key = secrets.token_bytes(32)
+        self._tokens = UrlTokens()
         self._buckets: dict[str, Bucket] = {}
         self._lock = threading.Lock()
         self._faults: deque[tuple[str, float]] = deque()
@@ -220,7 +166,7 @@ class StorageFake:
         return await self._store(request, upsert=True)
 
     async def _put_signed(self, request: Request) -> Response:
-        claims = self._verify(request, "upload")
+        claims = self._tokens.verify(request, "upload")
         return await self._store(request, upsert=bool(claims.get("upsert")))
 
     async def _store(self, request: Request, upsert: bool) -> Response:
@@ -350,7 +296,7 @@ class StorageFake:
         if expires_in < 1:
             raise StorageError(400, "InvalidParameter", "Invalid Parameter expiresIn")
         self._find(bucket, key)
-        token = self._token({"url": f"{bucket}/{key}", "scope": "download"}, expires_in)
+        token = self._tokens.issue({"url": f"{bucket}/{key}", "scope": "download"}, expires_in)
         return JSONResponse({"signedURL": f"/object/sign/{bucket}/{quote(key)}?token={token}"})
 
     async def _sign_upload(self, request: Request) -> Response:
@@ -360,39 +306,13 @@ class StorageFake:
             if not upsert and key in self._bucket(bucket).objects:
                 raise StorageError(409, "Duplicate", "The resource already exists")
         claims = {"owner": None, "url": f"{bucket}/{key}", "upsert": upsert, "scope": "upload"}
-        token = self._token(claims, self.upload_url_ttl_s)
+        token = self._tokens.issue(claims, self.upload_url_ttl_s)
         url = f"/object/upload/sign/{bucket}/{quote(key)}?token={token}"
         return JSONResponse({"url": url, "token": token})
 
     async def _get_signed(self, request: Request) -> Response:
-        self._verify(request, "download")
+        self._tokens.verify(request, "download")
         return await self._download(request)
-
-    def _token(self, claims: dict[str, Any], expires_in: int) -> str:
-        now = int(time.time())
-        payload = claims | {"iat": now, "exp": now + expires_in}
-        return jwt.encode(payload, self._signing_key, algorithm="HS256")
-
-    def _verify(self, request: Request, scope: str) -> dict[str, Any]:
-        token = request.query_params.get("token")
-        if not token:
-            raise StorageError(
-                400, "InvalidRequest", "querystring must have required property 'token'"
-            )
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token, self._signing_key, algorithms=["HS256"], options={"verify_exp": False}
-            )
-        except jwt.InvalidTokenError as exc:
-            raise StorageError(400, "InvalidJWT", str(exc)) from exc
-        if claims.get("scope") != scope:
-            raise StorageError(400, "InvalidSignature", f"Token is not scoped for {scope}")
-        if claims.get("url") != f"{request.path_params['bucket']}/{request.path_params['key']}":
-            raise StorageError(400, "InvalidSignature", "Invalid signature")
-        now = time.time() + float(request.headers.get(CLOCK_HEADER, "0"))
-        if claims["exp"] < now:
-            raise StorageError(400, "ExpiredToken", "The provided token has expired.")
-        return claims
 
 
 _LIST_COLUMNS = {"id", "name", "metadata", "updated_at", "created_at", "last_accessed_at"}

@@ -10,16 +10,13 @@ from libs.events.consumer_lag import refresh_consumer_lag
 from libs.events.jetstream_bus import JetStreamBus
 from libs.observability.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING
 from tests.support.bus_contract import fetch_until, recorded
+from tests.support.jetstream import provisioned_bus
 
 
 @pytest.fixture
 async def bus(nats_url: str, stream_prefix: str) -> AsyncIterator[JetStreamBus]:
-    b = await JetStreamBus.connect(nats_url, stream_prefix.upper(), stream_prefix)
-    await b.provision()
-    yield b
-    await b.js.delete_stream(b.stream)
-    await b.js.delete_stream(f"{b.stream}_ADVISORIES")
-    await b.nc.close()
+    async with provisioned_bus(nats_url, stream_prefix) as b:
+        yield b
 
 
 def gauge(g: object, stream: str, consumer: str) -> float:

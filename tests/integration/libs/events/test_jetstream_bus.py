@@ -6,16 +6,13 @@ import pytest
 
 from libs.events.jetstream_bus import JetStreamBus
 from tests.support.bus_contract import BusContract, fetch_until, recorded
+from tests.support.jetstream import provisioned_bus
 
 
 @pytest.fixture
 async def bus(nats_url: str, stream_prefix: str) -> AsyncIterator[JetStreamBus]:
-    b = await JetStreamBus.connect(nats_url, stream_prefix.upper(), stream_prefix)
-    await b.provision()
-    yield b
-    await b.js.delete_stream(b.stream)
-    await b.js.delete_stream(f"{b.stream}_ADVISORIES")
-    await b.nc.close()
+    async with provisioned_bus(nats_url, stream_prefix) as b:
+        yield b
 
 
 class TestJetStreamBus(BusContract):

@@ -2,6 +2,7 @@
 remote store shows: outages, signed URLs that never carry the service key, pagination."""
 
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,9 +11,11 @@ import httpx
 import pytest
 
 from libs.events.outage import is_outage
+from libs.storage.signed_fetch_store import SignedFetchBlobStore
 from libs.storage.supabase_store import StorageRefused, StorageUnavailable, SupabaseBlobStore
 from tests.support.blob_contract import BlobContract, FetchSigned
-from tests.support.supabase_storage_fake import CLOCK_HEADER, StorageFake
+from tests.support.supabase_storage_fake import StorageFake
+from tests.support.supabase_storage_tokens import CLOCK_HEADER
 
 
 @pytest.fixture
@@ -233,3 +236,19 @@ async def test_uploads_are_raw_bodies_upserted_with_their_length(
         # Not multipart: Storage streams a raw body to its backend as it arrives.
         assert headers["content-type"] == "audio/wav" and headers["x-upsert"] == "true"
         assert headers["content-length"] == "100" and "transfer-encoding" not in headers
+
+
+async def test_a_signed_upload_url_reports_the_expiry_storage_gave_it(
+    store: SupabaseBlobStore, supabase_storage: StorageFake
+) -> None:
+    # Storage fixes an upload URL's life itself: not the 60 s asked for.
+    signed = await store.signed_upload_url("uploads/u/1", 60)
+    assert abs(signed.expires_at - (time.time() + supabase_storage.upload_url_ttl_s)) < 5
+    async with httpx.AsyncClient() as client:
+        left = signed.expires_at - time.time()
+        late = await client.put(signed.url, content=b"x", headers={CLOCK_HEADER: str(left + 2)})
+        assert late.status_code == 400 and late.json()["error"] == "ExpiredToken"
+        # A store that fetches over signed URLs signs uploads as its inner store does.
+        wrapped = SignedFetchBlobStore(store, client, limit=1)
+        again = await wrapped.signed_upload_url("uploads/u/2", 60)
+        assert abs(again.expires_at - signed.expires_at) < 5

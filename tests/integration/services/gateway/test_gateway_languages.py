@@ -53,9 +53,8 @@ async def test_languages_lists_what_each_provider_can_do(api: httpx.AsyncClient)
     assert (await api.get("/v1/languages", headers={"Authorization": ""})).status_code == 200
 
 
-async def test_a_job_into_a_language_apertium_lacks_is_refused(
-    api: httpx.AsyncClient, tmp_path: Path
-) -> None:
+async def two_stems(api: httpx.AsyncClient, tmp_path: Path) -> dict[str, str]:
+    """A voice and a background stem uploaded, as a job request names them."""
     ids = []
     for name in ("v.wav", "b.wav"):
         path = tone_wav(tmp_path / name, 2.0)
@@ -63,7 +62,13 @@ async def test_a_job_into_a_language_apertium_lacks_is_refused(
             "/v1/uploads/file", files={"file": (name, path.read_bytes(), "audio/wav")}
         )
         ids.append(r.json()["upload_id"])
-    body = {"voice_upload_id": ids[0], "background_upload_id": ids[1]}
+    return {"voice_upload_id": ids[0], "background_upload_id": ids[1]}
+
+
+async def test_a_job_into_a_language_apertium_lacks_is_refused(
+    api: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    body = await two_stems(api, tmp_path)
     refused = await api.post("/v1/jobs", json={**body, "target_languages": ["es", "fr"]})
     assert refused.status_code == 422
     error = refused.json()["error"]
@@ -76,3 +81,38 @@ async def test_a_job_into_a_language_apertium_lacks_is_refused(
     accepted = await api.post("/v1/jobs", json={**body, "target_languages": ["es", "ca"]})
     assert accepted.status_code == 202, accepted.text
     assert accepted.json()["target_languages"] == ["es", "ca"]
+
+
+async def test_a_voice_map_naming_a_voice_espeak_lacks_is_refused_at_submission(
+    api: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    body = {**await two_stems(api, tmp_path), "target_languages": ["es"]}
+    refused = await api.post("/v1/jobs", json={**body, "options": {"voice_map": {"A": "es+x9"}}})
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "unknown_voice"
+    assert "speaker 'A'" in error["message"] and "'es+x9'" in error["message"]
+    assert "espeak" in error["message"] and "es+m1" in error["message"]
+    [entry] = error["details"]
+    assert entry["field"] == "options.voice_map.A"
+    assert (entry["speaker"], entry["voice"], entry["language"]) == ("A", "es+x9", "es")
+    assert "es+f3" in entry["available_voices"]
+    # Nothing was submitted: the job list is still empty.
+    assert (await api.get("/v1/jobs")).json()["jobs"] == []
+    # One map serves every target language, and espeak's voices are per language.
+    both = {**body, "target_languages": ["es", "ca"], "options": {"voice_map": {"A": "es+f3"}}}
+    refused = await api.post("/v1/jobs", json=both)
+    assert [d["language"] for d in refused.json()["error"]["details"]] == ["ca"]
+    accepted = await api.post("/v1/jobs", json={**body, "options": {"voice_map": {"A": "es+f3"}}})
+    assert accepted.status_code == 202, accepted.text
+
+
+async def test_the_openapi_document_names_the_voice_map_refusal(api: httpx.AsyncClient) -> None:
+    doc = (await api.get("/v1/openapi.json")).json()
+    refused = doc["paths"]["/v1/jobs"]["post"]["responses"]["422"]
+    assert "unknown_voice" in refused["description"]
+    assert refused["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorOut"
+    }
+    voice_map = doc["components"]["schemas"]["JobOptionsIn"]["properties"]["voice_map"]
+    assert "unknown_voice" in voice_map["description"]

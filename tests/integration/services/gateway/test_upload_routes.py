@@ -4,10 +4,12 @@ decoding; every refusal says why and leaves no blob behind."""
 import hashlib
 import struct
 import subprocess
+import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -101,6 +103,13 @@ async def test_a_tampered_or_expired_upload_url_is_refused(gw: Gateway, tmp_path
     r = await gw.client.put(url.replace("expires=", "expires=1"), content=data)
     assert r.status_code == 403 and "signature" in r.json()["error"]["message"]
     assert stored(gw) == []
+
+
+async def test_the_ticket_expires_when_its_url_does(gw: Gateway, tmp_path: Path) -> None:
+    ticket = await declare(gw, tone_wav(tmp_path / "v.wav", 1.0).read_bytes())
+    expires = int(parse_qs(urlsplit(ticket["upload_url"]).query)["expires"][0])
+    assert datetime.fromisoformat(ticket["expires_at"]).timestamp() == expires
+    assert abs(expires - (time.time() + gw.settings.upload_url_ttl_s)) < 5
 
 
 def ffmpeg(*args: str) -> None:

@@ -3,8 +3,10 @@ client PUTs straight to Storage's signed upload URL and `complete` verifies what
 downloads redirect to Storage's signed URLs."""
 
 import hashlib
+import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from tests.support.builders import blob, speech, step, translation
 from tests.support.gateway_app import Gateway, gateway
 from tests.support.media import tone_wav
 from tests.support.supabase_storage_fake import StorageFake
+from tests.support.supabase_storage_tokens import CLOCK_HEADER
 
 
 @pytest.fixture
@@ -62,12 +65,14 @@ async def declare(gw: Gateway, data: bytes) -> dict[str, Any]:
     return dict(r.json())
 
 
-async def send(ticket: dict[str, Any], data: bytes) -> httpx.Response:
-    # As the user's client does: only the URL and the headers the ticket names, no key.
+async def send(
+    ticket: dict[str, Any], data: bytes, *, clock_offset_s: float = 0.0
+) -> httpx.Response:
+    # As the user's client does: only the URL and the headers the ticket names, no key (the
+    # fake's clock moved `clock_offset_s`).
+    headers = {**ticket["upload_headers"], CLOCK_HEADER: str(clock_offset_s)}
     async with httpx.AsyncClient() as client:
-        return await client.put(
-            ticket["upload_url"], content=data, headers=ticket["upload_headers"]
-        )
+        return await client.put(ticket["upload_url"], content=data, headers=headers)
 
 
 async def test_declare_put_to_storage_then_complete(
@@ -87,6 +92,23 @@ async def test_declare_put_to_storage_then_complete(
     # Storage holds the object once: the same URL cannot replace it.
     again = await send(ticket, b"x" * len(data))
     assert again.status_code == 400 and again.json()["statusCode"] == "409"
+    assert list(supabase_storage.objects(bucket).values()) == [data]
+
+
+async def test_the_ticket_expires_when_storage_s_upload_url_does(
+    gw: Gateway, supabase_storage: StorageFake, bucket: str, tmp_path: Path
+) -> None:
+    # Storage fixes an upload URL's life itself (2 h), longer than our REDUB_UPLOAD_URL_TTL_S:
+    # the ticket says when Storage will refuse the URL, not what the gateway asked for.
+    assert supabase_storage.upload_url_ttl_s != gw.settings.upload_url_ttl_s
+    data = tone_wav(tmp_path / "v.wav", 1.0).read_bytes()
+    ticket = await declare(gw, data)
+    left = datetime.fromisoformat(ticket["expires_at"]).timestamp() - time.time()
+    assert abs(left - supabase_storage.upload_url_ttl_s) < 5
+    # A moment past `expires_at` Storage refuses the URL; a moment before, it takes the bytes.
+    late = await send(ticket, data, clock_offset_s=left + 2)
+    assert late.status_code == 400 and late.json()["error"] == "ExpiredToken"
+    assert (await send(ticket, data, clock_offset_s=left - 30)).status_code == 200
     assert list(supabase_storage.objects(bucket).values()) == [data]
 
 

@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 from typing import Any
 
-from libs.events.jetstream_bus import JetStreamSubscription
+from libs.events.jetstream_subscription import JetStreamSubscription
 from libs.events.wire import encode, subject_for
 from tests.support.builders import recorded, transcript
 

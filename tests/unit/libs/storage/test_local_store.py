@@ -14,7 +14,7 @@ import pytest
 from libs.storage import local_store
 from libs.storage.local_store import LocalBlobStore
 from libs.storage.scratch import scratch_files
-from libs.storage.signed_urls import verify
+from libs.storage.signed_urls import RefusedUrl, verify
 from tests.support.blob_contract import BlobContract, FetchSigned, pipe_source
 
 SECRET = b"test-secret"
@@ -153,3 +153,11 @@ def test_scratch_files_are_removed_even_on_error() -> None:
             p.write_bytes(b"1")
         raise RuntimeError
     assert not any(p.exists() for p in paths)
+
+
+async def test_a_signed_upload_url_works_until_the_expiry_it_reports(store: LocalBlobStore) -> None:
+    signed = await store.signed_upload_url("uploads/u/1", 60)
+    assert abs(signed.expires_at - (time.time() + 60)) < 2
+    assert verify(signed.url, SECRET, BASE_URL, "PUT", now=signed.expires_at - 1) == "uploads/u/1"
+    with pytest.raises(RefusedUrl):
+        verify(signed.url, SECRET, BASE_URL, "PUT", now=signed.expires_at)

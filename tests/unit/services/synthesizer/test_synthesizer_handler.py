@@ -9,8 +9,9 @@ import pytest
 
 from libs.documents.speech_index import SpeechIndex
 from libs.documents.transcript import Transcript
-from libs.events.catalogue import SpeechReady, TranslationReady
+from libs.events.catalogue import BlobRef, SpeechReady, TranslationReady
 from libs.events.stage import PermanentError
+from libs.storage.blob_store import BlobStore
 from libs.storage.keys import job_prefix
 from libs.synthesis.errors import UnsupportedLanguage
 from libs.synthesis.instant import InstantTextToSpeech
@@ -18,6 +19,7 @@ from libs.synthesis.provider import Speech, Voice
 from services.synthesizer.handler import Synthesizer
 from tests.support.builders import recorded
 from tests.support.stages import (
+    Chain,
     all_keys,
     attempt,
     blob_store,
@@ -156,8 +158,8 @@ class TwoVoices(InstantTextToSpeech):
         )
 
 
-async def test_each_speaker_is_cast_a_voice_of_like_pitch(tmp_path: Path) -> None:
-    blobs = blob_store(tmp_path)
+async def _two_speakers(blobs: BlobStore, tmp_path: Path) -> tuple[Chain, BlobRef]:
+    """A job translated, and its translation again with speaker A high and B low."""
     done = await chain(blobs, tmp_path, until="translator")
     translation = Transcript.from_json(await blobs.read_bytes(done.translation.translation.key))
     speakers = [("A", 205.0), ("B", 95.0), ("A", 215.0)]
@@ -167,6 +169,12 @@ async def test_each_speaker_is_cast_a_voice_of_like_pitch(tmp_path: Path) -> Non
     ]
     doc = translation.model_copy(update={"segments": segments})
     ref = await blobs.put_bytes("cast/translation.json", doc.to_json().encode(), "application/json")
+    return done, ref
+
+
+async def test_each_speaker_is_cast_a_voice_of_like_pitch(tmp_path: Path) -> None:
+    blobs = blob_store(tmp_path)
+    done, ref = await _two_speakers(blobs, tmp_path)
     ready = done.translation.model_copy(update={"translation": ref})
     stage = Synthesizer(TwoVoices(), blobs)
 
@@ -184,15 +192,7 @@ async def test_the_jobs_voice_map_overrides_casting_and_a_wrong_voice_fails_clea
     tmp_path: Path,
 ) -> None:
     blobs = blob_store(tmp_path)
-    done = await chain(blobs, tmp_path, until="translator")
-    translation = Transcript.from_json(await blobs.read_bytes(done.translation.translation.key))
-    speakers = [("A", 205.0), ("B", 95.0), ("A", 215.0)]
-    segments = [
-        s.model_copy(update={"speaker": who, "pitch_hz": hz})
-        for s, (who, hz) in zip(translation.segments, speakers, strict=True)
-    ]
-    doc = translation.model_copy(update={"segments": segments})
-    ref = await blobs.put_bytes("cast/translation.json", doc.to_json().encode(), "application/json")
+    done, ref = await _two_speakers(blobs, tmp_path)
 
     def asking(voice_map: dict[str, str]) -> TranslationReady:
         brief = done.translation.brief
