@@ -14,6 +14,10 @@ _INTEGRATED = re.compile(r"Integrated loudness:\s*\n.*?I:\s*(\S+) LUFS")
 _TRUE_PEAK = re.compile(r"True peak:\s*\n.*?Peak:\s*(\S+) dBFS")
 _FRAME_TIME = re.compile(r"pts_time:(\S+)")
 _SHORT_TERM = re.compile(r"lavfi\.r128\.S=(\S+)")
+_MOMENTARY = re.compile(r"lavfi\.r128\.M=(\S+)")
+# Until its 3 s window has filled, ebur128's short-term value is its floor (about -120.7), not
+# a measurement: the curve shows the momentary (400 ms) loudness there instead.
+SHORT_TERM_WINDOW_S = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +50,27 @@ def loudness_summary(log: str) -> Loudness:
 
 
 def short_term_curve(log: str, *, step_s: float = CURVE_STEP_S) -> list[CurvePoint]:
-    """Short-term loudness every `step_s` from ebur128's 100 ms metadata, printed by ametadata."""
+    """Short-term loudness every `step_s` from ebur128's 100 ms metadata, printed by ametadata
+    (momentary loudness for the first 3 s, before the short-term window has filled)."""
     points: list[CurvePoint] = []
     time: float | None = None
+    momentary: float | None = None
     next_t = 0.0
     for line in log.splitlines():
         frame = _FRAME_TIME.search(line)
         if frame is not None:
             time = _number(frame.group(1))
             continue
+        m = _MOMENTARY.search(line)
+        if m is not None:  # printed just before the same frame's short-term value
+            momentary = _number(m.group(1))
+            continue
         value = _SHORT_TERM.search(line)
         # Frames are 100 ms; a small tolerance keeps float times from skipping a step.
         if value is not None and time is not None and time >= next_t - 1e-6:
             s = _number(value.group(1))
+            if time < SHORT_TERM_WINDOW_S - 1e-6:
+                s = momentary
             points.append(CurvePoint(round(time, 3), s if s is not None and s > -120 else None))
             next_t += step_s
             time = None

@@ -77,6 +77,7 @@ def render_graph(frames: int, plan: GainPlan, labels: RenderLabels = RenderLabel
             f"[mix]{gain}{limiter},{_exact(frames)},asplit=3[{lb.mix_wav}][{lb.mix_aac}][mixmeter]",
             f"[voice]{gain},{_exact(frames)},asplit=2[{lb.voice_wav}][{lb.voice_aac}]",
             "[mixmeter]ebur128=peak=true:framelog=verbose:metadata=1,"
+            "ametadata=mode=print:key=lavfi.r128.M,"
             f"ametadata=mode=print:key=lavfi.r128.S[{lb.meter}]",
         ]
     )

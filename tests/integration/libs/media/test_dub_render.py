@@ -100,6 +100,8 @@ async def test_outputs_are_exactly_the_programme_long_and_the_mix_is_on_target(
     assert [p.t for p in result.curve[:3]] == [0.0, 0.5, 1.0]
     assert len(result.curve) == pytest.approx(6.5 / 0.5, abs=1)
     assert any(p.lufs is not None and p.lufs > -35 for p in result.curve)
+    # Measured from the start too (momentary loudness before the 3 s window fills).
+    assert all(p.lufs is not None for p in result.curve if 0.5 <= p.t < 3.0)
 
 
 async def test_a_loud_clipped_bed_is_limited_to_the_true_peak_at_another_target(

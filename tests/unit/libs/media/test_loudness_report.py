@@ -31,9 +31,14 @@ def test_a_log_without_a_summary_is_a_media_error() -> None:
 
 def test_the_curve_keeps_one_point_every_half_second() -> None:
     lines = []
-    for i in range(12):
+    for i in range(40):
         lines.append(f"[Parsed_ametadata_10 @ 0x2] frame:{i} pts:{i * 4800} pts_time:{i / 10}")
-        value = "-inf" if i < 3 else f"-{20 + i}.5"
-        lines.append(f"[Parsed_ametadata_10 @ 0x2] lavfi.r128.S={value}")
+        momentary = "-inf" if i < 3 else f"-{10 + i}.5"
+        lines.append(f"[Parsed_ametadata_10 @ 0x2] lavfi.r128.M={momentary}")
+        short_term = "-120.7" if i < 30 else f"-{20 + i}.5"
+        lines.append(f"[Parsed_ametadata_10 @ 0x2] lavfi.r128.S={short_term}")
     curve = short_term_curve("\n".join(lines))
-    assert curve == [CurvePoint(0.0, None), CurvePoint(0.5, -25.5), CurvePoint(1.0, -30.5)]
+    # Momentary loudness until the 3 s short-term window has filled, then short-term.
+    assert curve[:3] == [CurvePoint(0.0, None), CurvePoint(0.5, -15.5), CurvePoint(1.0, -20.5)]
+    assert curve[5] == CurvePoint(2.5, -35.5)
+    assert curve[6:] == [CurvePoint(3.0, -50.5), CurvePoint(3.5, -55.5)]
