@@ -34,7 +34,8 @@ REDELIVERIES = Counter(
 )
 OUTAGE_WAITS = Counter(
     "redub_stage_outage_retries_total",
-    "Store or bus calls retried because the server was unreachable (no delivery charged)",
+    "Store or bus calls, and handler tries that met a storage outage, retried because our "
+    "infrastructure was unreachable (no delivery charged)",
     ["stage"],
 )
 EVENTS_APPENDED = Counter("redub_events_appended_total", "Events committed to the log", ["type"])
