@@ -4,8 +4,8 @@ outage of our own infrastructure (`Outage`); every try under an attempt token of
 
 What a try after an outage repeats is the stage's to limit: each stage reads its inputs from
 storage before it pays a vendor, so tries during the outage pay nothing, and keeps what it
-paid for (the job's result cache, or this process's `UnstoredResults` when the store was
-down as it came back), so the try that succeeds pays only for work not yet done.
+paid for (in the job's result cache, or kept by this process in `libs.storage.unstored`
+when the store went down before it was stored), so no try pays for work done already.
 """
 
 import asyncio

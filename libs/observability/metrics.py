@@ -48,7 +48,7 @@ APPEND_ERRORS = Counter("redub_append_errors_total", "Appends that failed", ["st
 BLOB_FETCHES = Counter(
     "redub_blob_fetches_total",
     "Blobs a stage fetched over a signed URL, by outcome (ok, missing, mismatch, too_large, "
-    "outage)",
+    "refused, outage)",
     ["outcome"],
 )
 BLOB_FETCH_BYTES = Counter(
