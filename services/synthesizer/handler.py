@@ -162,7 +162,7 @@ class Synthesizer(Stage[TranslationReady]):
             first = failed[0]
             if isinstance(first, UnsupportedLanguage):
                 raise PermanentError(str(first)) from first
-            raise first from None
+            raise first  # with its own cause: an outage under it is still one
         done = [line for line in spoken if not isinstance(line, BaseException)]
         clips = [clip for clip, _ in done]
         index = SpeechIndex(language=lang, translation=ready.translation, clips=clips)
