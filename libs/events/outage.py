@@ -7,7 +7,8 @@ import nats.js.errors
 
 class Outage(Exception):
     """A server of ours answered that it cannot serve now (a 5xx, a 429) or was unreachable,
-    told by an adapter whose client library has its own error types (e.g. httpx's)."""
+    told by an adapter whose client library has its own error types (e.g. httpx's). Raised
+    from a handler, it holds the message until the server is back (see `is_our_outage`)."""
 
 
 # An outage of PostgreSQL or NATS is not a job's fault: work that meets one is held and
@@ -42,6 +43,23 @@ def is_outage(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         if isinstance(current, _OUTAGE):
+            return True
+        seen.add(id(current))
+        current = current.__cause__
+    return False
+
+
+def is_our_outage(exc: BaseException) -> bool:
+    """True when a handler's error is an outage of our own infrastructure: an `Outage` (what
+    our storage adapters raise), itself or as what caused it; a group only if all its errors
+    are. A bare OSError or timeout is not one: a handler meets those from vendors and from its
+    own files too. Ask it of errors that are neither permanent nor transient: those decide."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(is_our_outage(e) for e in exc.exceptions)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Outage):
             return True
         seen.add(id(current))
         current = current.__cause__

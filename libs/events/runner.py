@@ -5,8 +5,6 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Generic
 from uuid import uuid4
 
@@ -14,24 +12,22 @@ import structlog
 
 from libs.events.backoff import backoff_delay
 from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
-from libs.events.catalogue import Payload, StageFailed
+from libs.events.catalogue import StageFailed
 from libs.events.commit import Commit, HandledKey
-from libs.events.envelope import RecordedEvent
-from libs.events.group_commit import GroupCommitter
+from libs.events.handler_tries import HandlerTries
 from libs.events.job_view import StreamError
-from libs.events.outage import is_outage
 from libs.events.outage_hold import Abandoned, OutageHold
+from libs.events.output_commit import OutputCommitter
 from libs.events.poison import settle_poison
 from libs.events.precheck_batcher import PrecheckBatcher
 from libs.events.relay import run_relay
 from libs.events.runner_config import RunnerConfig
-from libs.events.stage import P, PermanentError, Stage, TransientError
+from libs.events.stage import P, PermanentError, Stage
+from libs.events.stage_failure import failure_reason, item_language, stage_failure
 from libs.events.store import EventStore
 from libs.events.work import WorkItem
 from libs.observability.metrics import (
-    APPEND_ERRORS,
     EVENTS_CONSUMED,
-    EVENTS_HANDLED,
     HANDLE_SECONDS,
     HANDLER_ERRORS,
     IN_FLIGHT,
@@ -64,7 +60,6 @@ class StageRunner(Generic[P]):
             max_deliver=self.config.max_deliver,
             ack_wait_s=self.config.ack_wait_s,
         )
-        self._committer = GroupCommitter(store, bus)
         # Attempt tokens: random per process, then a counter (unique without a syscall each).
         self._token_prefix = uuid4().hex[:8]
         self._tokens = itertools.count()
@@ -74,10 +69,11 @@ class StageRunner(Generic[P]):
         self._tasks: set[asyncio.Task[None]] = set()
         self._freed = asyncio.Event()
         self._hold = OutageHold(stage.name, self.stop)
+        self._outputs = OutputCommitter(
+            stage.name, store, bus, self._hold, self.config.max_deliver, self._discard
+        )
         name = stage.name
         self._handle_seconds = HANDLE_SECONDS.labels(name)
-        self._handled_ok = EVENTS_HANDLED.labels(name, "ok")
-        self._handled_failed = EVENTS_HANDLED.labels(name, "failed")
         self._in_flight = IN_FLIGHT.labels(name)
         self._handler_errors = HANDLER_ERRORS.labels(name)
         # True while the durable consumer is bound (what /readyz reports).
@@ -169,7 +165,7 @@ class StageRunner(Generic[P]):
             try:
                 await self._handle_delivery(d)
             except Abandoned:
-                log.warning("left for redelivery: stopping while the store is unreachable")
+                log.warning("left for redelivery: stopping while our infrastructure is unreachable")
             except Exception as exc:  # a fault of this message only: never the process's
                 log.error("message failed in the runner", error=repr(exc), attempt=d.attempt)
                 await self._settle(d, done=False)
@@ -183,10 +179,16 @@ class StageRunner(Generic[P]):
             if opened is None:
                 return
             payload, todo = opened
-            settled = await asyncio.gather(*(self._item(d, payload, i, k) for i, k in todo))
+            # Every item runs to its end, so nothing works on once the message is left.
+            results = await asyncio.gather(
+                *(self._item(d, payload, i, k) for i, k in todo), return_exceptions=True
+            )
         finally:
             self._held.discard(d)
-        await self._settle(d, done=all(settled))
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+        await self._settle(d, done=all(results))
 
     async def _open(self, d: Delivery) -> tuple[P, list[tuple[str, HandledKey]]] | None:
         """The payload and the items still to do, each with its handled key; None when the
@@ -219,41 +221,25 @@ class StageRunner(Generic[P]):
         return WorkItem(d.event, item, d.attempt, f"{self._token_prefix}{next(self._tokens):08x}")
 
     async def _item(self, d: Delivery, payload: P, item: str, key: HandledKey) -> bool:
-        """One item: handle, commit. True when settled (done, or failed for good)."""
+        """One item: handle (tried again in place through a vendor's bad minute and through
+        our own outages), commit. True when settled (done, or failed for good)."""
         c = self.config
-        work = self._work(d, item)
+        tries = HandlerTries(
+            self.stage, payload, lambda: self._work(d, item), self._discard, self._hold, c
+        )
         failure: str | None = None
         started = time.perf_counter()
-        held_until = time.monotonic() + c.transient_hold_s
-        transient_tries = 0
         with structlog.contextvars.bound_contextvars(
-            item=item, language=_language(self.stage, payload, item)
+            item=item, language=item_language(self.stage, payload, item)
         ):
             try:
-                while True:
-                    try:
-                        async with asyncio.timeout(c.handler_timeout_s) as deadline:
-                            payloads = list(await self.stage.handle(payload, work))
-                        break
-                    except TransientError as exc:
-                        # A vendor's bad minute: try again in place while the message is held
-                        # (heartbeats keep it), under a new attempt's keys; no delivery used.
-                        transient_tries += 1
-                        wait = _transient_wait(exc, transient_tries, c)
-                        if self.stop.is_set() or time.monotonic() + wait > held_until:
-                            raise
-                        log.warning("transient error; retrying in place", error=_reason(exc))
-                        await self._discard(work)
-                        await self._wait(self.stop, wait)
-                        work = self._work(d, item)
+                payloads = await tries.run()
+            except Abandoned:
+                raise
             except PermanentError as exc:
-                failure = _reason(exc)
+                failure = failure_reason(exc)
             except Exception as exc:
-                failure = (
-                    f"the handler did not finish within {c.handler_timeout_s:g} s"
-                    if deadline.expired()
-                    else _reason(exc)
-                )
+                failure = failure_reason(exc)
                 if d.attempt < c.max_deliver:
                     self._handler_errors.inc()
                     log.warning(
@@ -261,14 +247,22 @@ class StageRunner(Generic[P]):
                         error=failure,
                         duration_s=round(time.perf_counter() - started, 3),
                     )
-                    await self._discard(work)
+                    await self._discard(tries.work)
                     return False
             finally:
                 self._handle_seconds.observe(time.perf_counter() - started)
+            work = tries.work
             if failure is not None:
                 await self._discard(work)
                 payloads = [self._failure(payload, item, failure, d.attempt)]
-            settled = await self._commit_output(d, payload, work, key, payloads, failure)
+            settled = await self._outputs.item(
+                d,
+                work,
+                key,
+                payloads,
+                failure,
+                lambda reason: self._failure(payload, item, reason, d.attempt),
+            )
             log.info(
                 "item handled" if failure is None else "item failed",
                 duration_s=round(time.perf_counter() - started, 3),
@@ -277,67 +271,8 @@ class StageRunner(Generic[P]):
             )
             return settled
 
-    async def _commit_output(
-        self,
-        d: Delivery,
-        payload: P,
-        work: WorkItem,
-        key: HandledKey,
-        payloads: Sequence[Payload],
-        failure: str | None,
-    ) -> bool:
-        event = d.event
-        commit = Commit(event.job_id, [event.caused(p) for p in payloads], handled=key)
-        tries = _CommitTries()
-        try:
-            result = await self._commit(commit, tries)
-        except Exception as exc:  # not an outage: the log refuses this output as it is
-            if isinstance(exc, Abandoned):
-                raise
-            APPEND_ERRORS.labels(self.stage.name).inc()
-            if failure is None and not tries.uncertain:  # a failure's attempt went already
-                await self._discard(work)
-            log.error("append refused", error=repr(exc))
-            if failure is not None:
-                # Even the failure event was refused: never ack what the log does not hold;
-                # the message runs out of deliveries and `give_up` tries once more.
-                return False
-            # A stream that refuses the output (no such task) will refuse it on every try.
-            if d.attempt < self.config.max_deliver and not isinstance(exc, StreamError):
-                return False
-            reason = f"the log refused the output: {_reason(exc)}"
-            failed = [self._failure(payload, work.item, reason, d.attempt)]
-            return await self._commit_output(d, payload, work, key, failed, reason)
-        # None: the item's output is in the log already. Another worker's, unless an earlier
-        # try of ours lost its connection with the outcome unknown and in fact committed:
-        # then the blobs are named by that event, and stay.
-        if result is None and not tries.uncertain:
-            await self._discard(work)
-        (self._handled_ok if failure is None else self._handled_failed).inc()
-        return True
-
-    async def _commit(
-        self, commit: Commit, tries: "_CommitTries | None" = None
-    ) -> list[RecordedEvent] | None:
-        tries = tries or _CommitTries()
-
-        async def once() -> list[RecordedEvent] | None:
-            try:
-                return await self._committer.commit(commit)
-            except Exception as exc:
-                # A connection lost mid-commit leaves the outcome unknown.
-                tries.uncertain = tries.uncertain or is_outage(exc)
-                raise
-
-        return await self._hold.call(once)
-
     def _failure(self, payload: P, item: str, reason: str, attempts: int) -> StageFailed:
-        return StageFailed(
-            stage=self.stage.name,
-            language=self.stage.language_of(payload, item),
-            reason=reason,
-            attempts=attempts,
-        )
+        return stage_failure(self.stage, payload, item, reason, attempts)
 
     async def _discard(self, work: WorkItem) -> None:
         try:
@@ -410,36 +345,7 @@ class StageRunner(Generic[P]):
             failed = self._failure(payload, item, reason, max(1, d.attempt))
             commit = Commit(event.job_id, [event.caused(failed)], handled=key)
             try:
-                await self._commit(commit)
+                await self._outputs.commit(commit)
             except StreamError as exc:
                 log.error("failure event refused by its stream", error=repr(exc))
         await d.ack()
-
-
-@dataclass(slots=True)
-class _CommitTries:
-    """What the tries of one commit have shown."""
-
-    # A try failed with the server unreachable: it may have committed nonetheless.
-    uncertain: bool = False
-
-
-def _language(stage: Stage[P], payload: P, item: str) -> str | None:
-    """The item's language for the logs; a stage that cannot tell is not an error here."""
-    try:
-        return stage.language_of(payload, item)
-    except Exception:
-        return None
-
-
-def _transient_wait(exc: TransientError, tries: int, c: RunnerConfig) -> float:
-    """The vendor's `Retry-After` when it gave one, else the runner's backoff by try."""
-    if exc.retry_after_s is not None:
-        return max(exc.retry_after_s, 0.0)
-    return backoff_delay(tries, c.backoff_base_s, c.backoff_max_s)
-
-
-def _reason(exc: BaseException) -> str:
-    """What went wrong, for a failure event: the error's type and message, bounded."""
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= 500 else text[:497] + "..."

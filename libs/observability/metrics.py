@@ -34,7 +34,8 @@ REDELIVERIES = Counter(
 )
 OUTAGE_WAITS = Counter(
     "redub_stage_outage_retries_total",
-    "Store or bus calls retried because the server was unreachable (no delivery charged)",
+    "Store or bus calls, and handler tries that met a storage outage, retried because our "
+    "infrastructure was unreachable (no delivery charged)",
     ["stage"],
 )
 EVENTS_APPENDED = Counter("redub_events_appended_total", "Events committed to the log", ["type"])
@@ -47,7 +48,7 @@ APPEND_ERRORS = Counter("redub_append_errors_total", "Appends that failed", ["st
 BLOB_FETCHES = Counter(
     "redub_blob_fetches_total",
     "Blobs a stage fetched over a signed URL, by outcome (ok, missing, mismatch, too_large, "
-    "outage)",
+    "refused, outage)",
     ["outcome"],
 )
 BLOB_FETCH_BYTES = Counter(

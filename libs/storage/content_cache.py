@@ -4,14 +4,19 @@ An entry is `jobs/<job>/cache/<kind>/<key>/<writer>.<ext>`: each writer (an atte
 writes its own object and nothing is ever rewritten, so two workers racing on the same
 result both keep committed-blob immutability; readers take the first complete one by key
 order, so every reader sees the same entry.
+
+An entry whose write met an outage of our storage is kept by the process (`Unstored`), so the
+try the runner makes once the store is back finds it without paying for it again.
 """
 
 import json
 from uuid import UUID
 
 from libs.events.catalogue import BlobRef
+from libs.events.outage import is_our_outage
 from libs.storage.blob_store import BlobStore
 from libs.storage.keys import job_prefix
+from libs.storage.unstored import Unstored
 
 
 def cache_prefix(job_id: UUID, kind: str, key: str) -> str:
@@ -20,12 +25,21 @@ def cache_prefix(job_id: UUID, kind: str, key: str) -> str:
 
 
 class JobResultCache:
-    """A `ResultCache` for one job, on a blob store; `writer` names this attempt's copies."""
+    """A `ResultCache` for one job, on a blob store; `writer` names this attempt's copies;
+    `unstored` (the stage's, for the life of the process) keeps entries the store refused
+    during an outage."""
 
-    def __init__(self, blobs: BlobStore, job_id: UUID, writer: str) -> None:
+    def __init__(
+        self,
+        blobs: BlobStore,
+        job_id: UUID,
+        writer: str,
+        unstored: Unstored[bytes] | None = None,
+    ) -> None:
         self.blobs = blobs
         self.job_id = job_id
         self.writer = writer
+        self.unstored = unstored
         self.hits = 0
         self.misses = 0
 
@@ -40,6 +54,17 @@ class JobResultCache:
         return f"{cache_prefix(self.job_id, kind, key)}{self.writer}{suffix}"
 
     async def load(self, kind: str, key: str) -> bytes | None:
+        unstored, entry = self.unstored, self._entry(kind, key)
+        if unstored is not None and (kept := unstored.take(entry)) is not None:
+            # Paid by an earlier try while the store was down.
+            self.hits += 1
+            try:
+                await self.store(kind, key, kept)  # for other processes; kept again if down
+            except Exception as exc:
+                if not is_our_outage(exc):
+                    unstored.keep(entry, kept)
+                    raise
+            return kept
         found = await self.first_key(kind, key, ".json")
         if found is None:
             self.misses += 1
@@ -53,7 +78,15 @@ class JobResultCache:
         return data
 
     async def store(self, kind: str, key: str, data: bytes) -> None:
-        await self.blobs.put_bytes(self.new_key(kind, key, ".json"), data, "application/json")
+        try:
+            await self.blobs.put_bytes(self.new_key(kind, key, ".json"), data, "application/json")
+        except Exception as exc:
+            if self.unstored is not None and is_our_outage(exc):
+                self.unstored.keep(self._entry(kind, key), data)
+            raise
+
+    def _entry(self, kind: str, key: str) -> str:
+        return cache_prefix(self.job_id, kind, key)
 
     async def store_ref(self, kind: str, key: str, ref: BlobRef, extra: dict[str, object]) -> None:
         """Record a stored object (e.g. a clip) as the entry, with facts about it."""

@@ -43,6 +43,15 @@ def scratch_files(*names: str) -> Iterator[list[Path]]:
                 os.unlink(path)
 
 
+def kept_scratch(source: Path, name: str) -> Path:
+    """Move `source` to a unique path in the scratch folder that no block removes: whoever
+    keeps it removes it (a result kept across tries; the janitor sweeps what a dead process
+    left)."""
+    kept = _scratch_dir() / f"{next(_tokens)}-kept-{name}"
+    os.replace(source, kept)
+    return kept
+
+
 @contextmanager
 def scratch_folder(name: str) -> Iterator[Path]:
     """A unique folder for work of many files, removed with its content on exit."""

@@ -1,12 +1,14 @@
 """Fetching a blob through a signed URL into a scratch file, checked against its `BlobRef`."""
 
 import hashlib
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import structlog
 
 from libs.events.catalogue import BlobRef
 from libs.events.outage import Outage
@@ -14,6 +16,9 @@ from libs.events.stage import PermanentError
 from libs.storage.scratch import scratch_files
 
 CHUNK = 1 << 20
+# An error answer is read up to this much, for Supabase Storage's status in its JSON body.
+ERROR_BODY_MAX = 4096
+log = structlog.get_logger()
 
 
 class BlobTooLarge(PermanentError):
@@ -24,6 +29,12 @@ class BlobMismatch(PermanentError):
     """The bytes served differ from the committed blob's size or sha256 (altered or corrupt)."""
 
 
+class SignedUrlRefused(PermanentError):
+    """The store refused our own signed URL (a 401, a 403, a bad or expired signature): the
+    signing secret or a clock is misconfigured. Retrying cannot fix it, so it is no outage:
+    the work fails at once, saying so, instead of waiting forever."""
+
+
 @asynccontextmanager
 async def fetched(
     client: httpx.AsyncClient, url: str, key: str, *, limit: int, expected: BlobRef | None = None
@@ -31,7 +42,8 @@ async def fetched(
     """A scratch file holding the object at `url`, removed on exit and on every failure.
 
     `KeyError` if the server says the object is gone; `Outage` if it cannot serve now;
-    `BlobTooLarge` past `limit`; `BlobMismatch` when `expected`'s size or sha256 differ."""
+    `SignedUrlRefused` if it refuses the URL; `BlobTooLarge` past `limit`; `BlobMismatch`
+    when `expected`'s size or sha256 differ."""
     with scratch_files("fetched.blob") as [path]:
         await _download(client, url, key, path, limit, expected)
         yield path
@@ -53,7 +65,7 @@ async def _download(
     size = 0
     try:
         async with client.stream("GET", url) as response:
-            _check_status(response, key)
+            await _check_status(response, key)
             declared = response.headers.get("content-length")
             encoded = "content-encoding" in response.headers  # then the length is not ours
             if declared and declared.isdigit() and not encoded and int(declared) > ceiling:
@@ -76,13 +88,48 @@ async def _download(
         raise _mismatch(key)
 
 
-def _check_status(response: httpx.Response, key: str) -> None:
-    if response.status_code in (404, 410):
+async def _check_status(response: httpx.Response, key: str) -> None:
+    if response.status_code == 200:
+        return
+    status, error = await _status_of(response)
+    if status in ("404", "410") or error == "not_found":
         raise KeyError(key)
-    if response.status_code != 200:
-        # A 5xx or 429 is the store's outage; a 403 means our signing secret or clock
-        # disagrees with the server's: also ours to fix, never the job's fault.
-        raise Outage(f"fetching blob {key} answered HTTP {response.status_code}")
+    if status.startswith("5") or status in ("408", "429"):
+        raise Outage(f"fetching blob {key} answered HTTP {status}")
+    # Anything else refuses the URL itself (401, 403, Supabase's InvalidJWT, InvalidSignature
+    # or ExpiredToken): ours to fix, and the same on every try. No key in the reason: it is
+    # shown to the job's owner.
+    detail = f"HTTP {status}" + (f" {error}" if error else "")
+    log.error(
+        "the blob store refused our signed URL: check that REDUB_BLOB_URL_SECRET (or the"
+        " Supabase keys) and the clocks of this stage and of the store agree",
+        status=status,
+        error=error or None,
+        key=key,
+    )
+    raise SignedUrlRefused(
+        f"the blob store refused this stage's signed URL ({detail}): its signing secret or"
+        " clock is misconfigured"
+    )
+
+
+async def _status_of(response: httpx.Response) -> tuple[str, str]:
+    """The status an error answer means, and its error code: Supabase Storage answers most
+    errors with HTTP 400 and the real status in a JSON body."""
+    status, error = str(response.status_code), ""
+    if response.status_code != 400:
+        return status, error
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= ERROR_BODY_MAX:
+            break
+    try:
+        doc = json.loads(body)
+        status, error = str(doc.get("statusCode") or status), str(doc.get("error") or "")
+    except (ValueError, AttributeError):  # a proxy's page, not Storage's JSON
+        pass
+    return status, error
 
 
 def _too_large(limit: int) -> BlobTooLarge:

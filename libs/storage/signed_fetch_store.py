@@ -10,7 +10,7 @@ import httpx
 from libs.events.catalogue import BlobRef
 from libs.observability.metrics import BLOB_FETCH_BYTES, BLOB_FETCHES
 from libs.storage.blob_store import BlobStore, HttpMethod, SignedUrl, StoredObject
-from libs.storage.signed_fetch import BlobMismatch, BlobTooLarge, fetched
+from libs.storage.signed_fetch import BlobMismatch, BlobTooLarge, SignedUrlRefused, fetched
 
 
 class SignedFetchBlobStore(BlobStore):
@@ -89,4 +89,6 @@ def _outcome(exc: Exception) -> str:
         return "mismatch"
     if isinstance(exc, BlobTooLarge):
         return "too_large"
+    if isinstance(exc, SignedUrlRefused):
+        return "refused"
     return "outage"

@@ -9,6 +9,7 @@ from typing import TypeVar
 import httpx
 
 from libs.vendors.errors import VendorTransientError
+from libs.vendors.paid_calls import check_call_wanted
 from libs.vendors.retry import RetryPolicy, with_retries
 
 T = TypeVar("T")
@@ -50,10 +51,12 @@ class VendorSession:
 
     async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """`attempt()` under the concurrency bound, retried per the policy. The bound is
-        held per try, not across a backoff, so waiting calls leave room for others."""
+        held per try, not across a backoff, so waiting calls leave room for others. A try
+        whose work failed while it waited for the bound is not sent (`CallNotStarted`)."""
 
         async def gated() -> T:
             async with self._gate:
+                check_call_wanted()
                 self.in_flight += 1
                 try:
                     return await attempt()

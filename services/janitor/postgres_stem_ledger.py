@@ -1,11 +1,16 @@
-"""The stem ledger on PostgreSQL: the `uploads` table and the job views in `jobs`."""
+"""The stem ledger on PostgreSQL: the `uploads` table and the job views in `jobs`.
 
-from collections.abc import Sequence
+PostgreSQL unreachable is told as `LedgerUnavailable` (an `Outage`), so the janitor's
+runner holds the purge until the server is back instead of failing it."""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
+from libs.events.outage import Outage, is_outage
 from services.janitor.stem_ledger import Delete, StaleUpload
 
 # Jobs not purged yet that name a stem (both expressions are indexed for unpurged jobs).
@@ -20,6 +25,23 @@ _NAMED_BY_ANY_JOB = """
 """
 
 
+class LedgerUnavailable(Outage):
+    """PostgreSQL did not answer the ledger's query (refused, reset, shutting down)."""
+
+
+@contextmanager
+def _outages_told() -> Iterator[None]:
+    # Every error of these queries that `is_outage` knows is our server's, not the job's.
+    try:
+        yield
+    except Outage:
+        raise
+    except Exception as exc:
+        if is_outage(exc):
+            raise LedgerUnavailable(f"PostgreSQL unreachable: {type(exc).__name__}") from exc
+        raise
+
+
 class PostgresStemLedger:
     """`StemLedger` over the gateway's `uploads` rows and the `jobs` views."""
 
@@ -30,24 +52,27 @@ class PostgresStemLedger:
         if not keys:
             return set()
         named = _NAMED_BY_LIVE_JOB.format(job="$1", key="k")
-        rows = await self.pool.fetch(
-            f"SELECT k FROM unnest($2::text[]) AS k WHERE {named}", job_id, list(keys)
-        )
+        with _outages_told():
+            rows = await self.pool.fetch(
+                f"SELECT k FROM unnest($2::text[]) AS k WHERE {named}", job_id, list(keys)
+            )
         return {r["k"] for r in rows}
 
     async def release(self, job_id: UUID, keys: Sequence[str]) -> set[str]:
         if not keys:
             return set()
         named = _NAMED_BY_LIVE_JOB.format(job="$1", key="k")
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                f"SELECT k FROM unnest($2::text[]) AS k WHERE NOT {named}", job_id, list(keys)
-            )
-            free = [r["k"] for r in rows]
-            await conn.execute(
-                "UPDATE uploads SET purged_at = now() WHERE key = ANY($1) AND purged_at IS NULL",
-                free,
-            )
+        with _outages_told():
+            async with self.pool.acquire() as conn, conn.transaction():
+                rows = await conn.fetch(
+                    f"SELECT k FROM unnest($2::text[]) AS k WHERE NOT {named}", job_id, list(keys)
+                )
+                free = [r["k"] for r in rows]
+                await conn.execute(
+                    "UPDATE uploads SET purged_at = now()"
+                    " WHERE key = ANY($1) AND purged_at IS NULL",
+                    free,
+                )
         return set(free)
 
     async def stale(self, unused_before: datetime, limit: int = 500) -> list[StaleUpload]:

@@ -1,4 +1,9 @@
-"""Transcriber: `job.submitted` -> speech-to-text of the voice stem -> `transcript.ready`."""
+"""Transcriber: `job.submitted` -> speech-to-text of the voice stem -> `transcript.ready`.
+
+A transcript whose store write met an outage of our storage is kept by this process and
+stored (and billed) by the try the runner makes once the store is back: an outage never
+pays for a transcription twice.
+"""
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
@@ -6,6 +11,7 @@ from pathlib import Path
 
 from libs.documents.transcript import Transcript
 from libs.events.catalogue import JobBrief, JobSubmitted, Payload, TranscriptReady
+from libs.events.outage import is_our_outage
 from libs.events.runner_config import RunnerConfig
 from libs.events.stage import PermanentError, Stage
 from libs.events.work import WorkItem
@@ -13,8 +19,9 @@ from libs.media.pitch import span_pitches
 from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.named_blobs import open_named
+from libs.storage.unstored import Unstored
 from libs.transcription.errors import UnsupportedLanguage
-from libs.transcription.provider import SpeechToText
+from libs.transcription.provider import SpeechToText, Transcription
 
 
 class Transcriber(Stage[JobSubmitted]):
@@ -32,23 +39,23 @@ class Transcriber(Stage[JobSubmitted]):
         self.blobs = blobs
         # Each segment's voice pitch, for casting a voice of like pitch (decodes the stem).
         self.measure_pitch = measure_pitch
+        # Paid transcripts an outage of the store kept from being stored, for the next try.
+        self.unstored: Unstored[Transcription] = Unstored(limit=100)
 
     async def handle(self, job: JobSubmitted, work: WorkItem) -> Sequence[Payload]:
-        async with AsyncExitStack() as local:
-            audio = await local.enter_async_context(
-                open_named(self.blobs, job.voice.blob, "voice stem")
-            )
-            try:
-                transcription = await self.stt.transcribe(audio, job.source_language)
-            except UnsupportedLanguage as exc:
-                raise PermanentError(str(exc)) from exc
-            transcript = transcription.transcript
-            if self.measure_pitch:
-                transcript = await with_pitches(audio, transcript)
+        kept_as = f"{work.job_id}/{job.voice.blob.sha256}/{job.source_language}"
+        kept = self.unstored.take(kept_as)
+        transcription = kept if kept is not None else await self._transcribe(job)
+        transcript = transcription.transcript
         out = AttemptBlobs(self.blobs, self.name, work)
-        ref = await self.blobs.put_bytes(
-            out.key("transcript.json"), transcript.to_json().encode(), "application/json"
-        )
+        try:
+            ref = await self.blobs.put_bytes(
+                out.key("transcript.json"), transcript.to_json().encode(), "application/json"
+            )
+        except Exception as exc:
+            if is_our_outage(exc):  # paid: this process keeps it for the try after the outage
+                self.unstored.keep(kept_as, transcription)
+            raise
         return [
             TranscriptReady(
                 transcript=ref,
@@ -56,6 +63,7 @@ class Transcriber(Stage[JobSubmitted]):
                 duration_s=transcript.duration_s,
                 target_languages=job.target_languages,
                 provider=self.stt.name,
+                # What the try that paid for it could not commit, when it was kept.
                 usage=transcription.usage,
                 brief=JobBrief(
                     job_id=work.job_id,
@@ -67,6 +75,20 @@ class Transcriber(Stage[JobSubmitted]):
                 ),
             )
         ]
+
+    async def _transcribe(self, job: JobSubmitted) -> Transcription:
+        async with AsyncExitStack() as local:
+            audio = await local.enter_async_context(
+                open_named(self.blobs, job.voice.blob, "voice stem")
+            )
+            try:
+                transcription = await self.stt.transcribe(audio, job.source_language)
+            except UnsupportedLanguage as exc:
+                raise PermanentError(str(exc)) from exc
+            if not self.measure_pitch:
+                return transcription
+            transcript = await with_pitches(audio, transcription.transcript)
+            return Transcription(transcript, transcription.usage)
 
     async def discard(self, work: WorkItem) -> None:
         await AttemptBlobs(self.blobs, self.name, work).discard()

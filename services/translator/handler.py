@@ -11,6 +11,7 @@ from libs.storage.attempts import AttemptBlobs
 from libs.storage.blob_store import BlobStore
 from libs.storage.content_cache import JobResultCache
 from libs.storage.named_blobs import read_named
+from libs.storage.unstored import Unstored
 from libs.translation.length_budget import length_budget
 from libs.translation.provider import SourceLine, Translator
 from libs.vendors.result_cache import caching_results
@@ -36,6 +37,8 @@ class TranslatorStage(Stage[TranscriptReady]):
         self.translator = translator
         self.blobs = blobs
         self.glossary = dict(glossary or {})
+        # Paid batches an outage of the store kept from the cache, for the next try here.
+        self.unstored: Unstored[bytes] = Unstored()
 
     def work_items(self, payload: TranscriptReady) -> Sequence[str]:
         return payload.target_languages
@@ -51,7 +54,8 @@ class TranslatorStage(Stage[TranscriptReady]):
         ]
         # Paid batches are kept in the job's cache: a retry or redelivery pays for the rest.
         glossary = self.glossary_for(ready)
-        with caching_results(JobResultCache(self.blobs, work.job_id, work.token)):
+        cache = JobResultCache(self.blobs, work.job_id, work.token, self.unstored)
+        with caching_results(cache):
             translated = await self.translator.translate(
                 lines, source.language, language, glossary=glossary or None
             )

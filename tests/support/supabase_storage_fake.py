@@ -6,8 +6,10 @@ authenticated routes; raw or multipart uploads with `x-upsert`; errors as HTTP 4
 internal ones) with `{"statusCode": "<real status>", "error", "message"}`; signed URLs as
 `/object/sign/...?token=<JWT>` and `/object/upload/sign/...?token=<JWT>` with scoped tokens;
 list-v2 with a base64 cursor. An object becomes visible only once its whole body arrived.
-Test-only: `fail_next`/`stall_next` inject outages. Beside it: supabase_storage_objects (what
-it stores), supabase_storage_errors, supabase_storage_tokens (the signed URLs' tokens).
+Test-only: `fail_next`/`stall_next` inject outages, `go_down`/`come_back` one of any length,
+and the `x-fake-clock-offset` header moves the clock a signed URL is checked against. Beside
+it: supabase_storage_objects (what it stores), supabase_storage_errors,
+supabase_storage_tokens (the signed URLs' tokens).
 """
 
 import asyncio
@@ -44,6 +46,8 @@ class StorageFake:
         self._buckets: dict[str, Bucket] = {}
         self._lock = threading.Lock()
         self._faults: deque[tuple[str, float]] = deque()
+        # While set, every request answers this status (an outage of any length).
+        self._down: int | None = None
         # list-v2 answers at most this many a page (1000 on the real server).
         self.max_page = 1000
         self.requests: list[str] = []  # "METHOD path?query" of every request received
@@ -71,6 +75,16 @@ class StorageFake:
         """The next `times` requests wait `seconds` before they are handled."""
         with self._lock:
             self._faults.extend([("stall", seconds)] * times)
+
+    def go_down(self, status: int = 503) -> None:
+        """Every request answers `status`, as the proxy in front of a down Storage does,
+        until `come_back`."""
+        with self._lock:
+            self._down = status
+
+    def come_back(self) -> None:
+        with self._lock:
+            self._down = None
 
     def pending_faults(self) -> int:
         with self._lock:
@@ -122,7 +136,10 @@ class StorageFake:
             query = f"?{request.url.query}" if request.url.query else ""
             self.requests.append(f"{request.method} {request.url.path}{query}")
             with self._lock:
+                down = self._down
                 fault = self._faults.popleft() if self._faults else None
+            if down is not None:
+                return PlainTextResponse("no healthy upstream", status_code=down)
             if fault is not None:
                 kind, value = fault
                 if kind == "stall":

@@ -18,7 +18,7 @@ from libs.events.stage import PermanentError
 from libs.storage.local_store import LocalBlobStore
 from libs.storage.named_blobs import open_named, read_named
 from libs.storage.scratch import use_scratch_root
-from libs.storage.signed_fetch import BlobMismatch, BlobTooLarge, fetched
+from libs.storage.signed_fetch import BlobMismatch, BlobTooLarge, SignedUrlRefused, fetched
 from libs.storage.signed_fetch_store import SignedFetchBlobStore
 from tests.support.gateway_app import gateway
 
@@ -151,7 +151,7 @@ async def test_server_trouble_is_an_outage_and_gone_is_missing(
             async with fetched(client, dead, REF.key, limit=1 << 20, expected=REF):
                 pass
         assert is_outage(caught.value)
-        for status in (500, 503, 429, 403):
+        for status in (500, 503, 429):
             srv.status = status
             with pytest.raises(Outage, match=str(status)):
                 async with fetched(client, url, REF.key, limit=1 << 20, expected=REF):
@@ -161,6 +161,54 @@ async def test_server_trouble_is_an_outage_and_gone_is_missing(
             async with fetched(client, url, REF.key, limit=1 << 20, expected=REF):
                 pass
     assert _left(scratch) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        pytest.param(403, b"forbidden", id="403"),
+        pytest.param(401, b"unauthorized", id="401"),
+        # Supabase Storage: HTTP 400 with the real status in its JSON body.
+        pytest.param(
+            400, b'{"statusCode": "400", "error": "InvalidJWT", "message": "x"}', id="jwt"
+        ),
+        pytest.param(
+            400, b'{"statusCode": "403", "error": "Unauthorized", "message": "x"}', id="sb403"
+        ),
+    ],
+)
+async def test_a_refused_signature_is_a_configuration_error_not_an_outage(
+    server: tuple[str, type[_Server]], scratch: Path, status: int, body: bytes
+) -> None:
+    # A wrong signing secret or clock: the same on every try, so it must fail, not wait.
+    url, srv = server
+    srv.status, srv.body = status, body
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(SignedUrlRefused, match="signing secret or clock") as caught:
+            async with fetched(client, url, REF.key, limit=1 << 20, expected=REF):
+                pass
+    assert isinstance(caught.value, PermanentError)
+    assert not is_outage(caught.value)
+    assert REF.key not in str(caught.value), "the reason is shown to the job's owner"
+    assert _left(scratch) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"statusCode": "404", "error": "not_found", "message": "Object not found"}', KeyError),
+        (b'{"statusCode": "503", "error": "DatabaseError", "message": "unavailable"}', Outage),
+    ],
+)
+async def test_supabase_statuses_in_the_body_are_read(
+    server: tuple[str, type[_Server]], scratch: Path, body: bytes, expected: type[Exception]
+) -> None:
+    url, srv = server
+    srv.status, srv.body = 400, body
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(expected):
+            async with fetched(client, url, REF.key, limit=1 << 20, expected=REF):
+                pass
 
 
 async def test_a_failure_in_the_block_removes_the_file(

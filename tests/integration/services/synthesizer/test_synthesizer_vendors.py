@@ -1,13 +1,19 @@
 """The synthesizer with Deepgram Aura-2 (and the OpenAI shortener) against the local fake:
 lines spoken concurrently within the vendor's bound, each paid for once."""
 
+import collections
+import json
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import pytest
+
 from libs.documents.speech_index import SpeechIndex
 from libs.documents.transcript import Segment, Transcript
-from libs.events.catalogue import SpeechReady, TranslationReady
+from libs.events.catalogue import BlobRef, SpeechReady, TranslationReady
+from libs.events.outage import Outage
+from libs.events.stage import PermanentError
 from libs.storage.content_cache import JobResultCache
 from libs.storage.keys import job_prefix
 from libs.storage.local_store import LocalBlobStore
@@ -15,7 +21,7 @@ from libs.synthesis.deepgram_tts import DeepgramTextToSpeech
 from libs.translation.openai_translator import OpenAITranslator
 from services.synthesizer.handler import Synthesizer
 from tests.support.builders import recorded
-from tests.support.fake_vendors import SECONDS_PER_CHARACTER, FakeVendors
+from tests.support.fake_vendors import SECONDS_PER_CHARACTER, FakeVendors, Reply
 from tests.support.stages import all_keys, attempt, blob_store, only, prefix_of, stored
 from tests.support.vendor_sessions import session
 
@@ -150,3 +156,66 @@ async def test_an_overflowing_line_is_shortened_once_and_spoken_again(
     assert len(fake_vendors.calls("speak")) == 3
     assert again.usage == []
     assert shorten.json()["messages"][1]["content"]  # type: ignore[index]
+
+
+async def test_a_failing_line_lets_the_lines_in_flight_finish_and_starts_no_other(
+    fake_vendors: FakeVendors, tmp_path: Path
+) -> None:
+    blobs, job_id = blob_store(tmp_path), uuid4()
+    ready = await translated(blobs, job_id, [(3.0, f"Phrase {i}.") for i in range(12)])
+    event = recorded(ready, job_id=job_id)
+    # Every line is handed out at once; four at a time reach the vendor. The first to arrive
+    # is refused for good at once; the three others take a while (and are paid).
+    synth = stage(fake_vendors, blobs, limit=4)
+    audio = Reply(body=bytes(48_000), headers={"content-type": "audio/l16"}, delay_s=0.3)
+    fake_vendors.script("speak", Reply(status=400, body={"err_msg": "bad voice"}), *[audio] * 3)
+    with pytest.raises(PermanentError, match="bad voice"):
+        await synth.handle(ready, attempt(event))
+    assert len(fake_vendors.calls("speak")) == 4, "the ones waiting for the vendor never started"
+    cached = await all_keys(blobs, f"{job_prefix(job_id)}cache/tts/")
+    assert len([k for k in cached if k.endswith(".wav")]) == 3, "the three in flight were kept"
+
+    only(await synth.handle(ready, attempt(event, number=2)), SpeechReady)
+    assert len(fake_vendors.calls("speak")) == 4 + 9, "the next attempt paid for the rest only"
+
+
+class ClipsDown(LocalBlobStore):
+    """A store whose writes of clips meet an outage while `down` is set (reads still work)."""
+
+    down = False
+
+    async def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
+        if self.down:
+            raise Outage("storage answered 503")
+        return await super().move_file(key, source, content_type)
+
+
+async def test_clips_paid_as_the_store_went_down_are_stored_by_the_next_try_unpaid(
+    fake_vendors: FakeVendors, tmp_path: Path
+) -> None:
+    fake_vendors.latency_s = 0.05
+    blobs, job_id = ClipsDown(tmp_path / "b", secret=None, base_url="http://b.test"), uuid4()
+    texts = [f"Ligne numéro {i}." for i in range(8)]
+    ready = await translated(blobs, job_id, [(3.0, t) for t in texts])
+    event = recorded(ready, job_id=job_id)
+    synth = stage(fake_vendors, blobs, limit=4)
+    blobs.down = True
+    with pytest.raises(Outage):
+        await synth.handle(ready, attempt(event))
+    # The lines in flight were paid (and a call that got the vendor's slot as one of them
+    # finished, before the failure was known): each paid clip is kept by the process.
+    paid = len(fake_vendors.calls("speak"))
+    assert paid >= 4
+    assert len(synth.unstored_clips) == paid
+    blobs.down = False
+
+    out = only(await synth.handle(ready, attempt(event)), SpeechReady)
+    spoken = collections.Counter(json.loads(c.body)["text"] for c in fake_vendors.calls("speak"))
+    assert sorted(spoken) == sorted(texts) and set(spoken.values()) == {1}, "each line once"
+    assert len(synth.unstored_clips) == 0
+    # The try that stored the kept clips bills them: the one that paid committed nothing.
+    [usage] = out.usage
+    assert usage.quantity == sum(len(t) for t in texts)
+    index = SpeechIndex.model_validate_json(await stored(blobs, out.speech))
+    for clip in index.clips:
+        await stored(blobs, clip.blob)

@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 
 from libs.documents.transcript import Segment, Transcript
-from libs.events.catalogue import JobBrief, JobSubmitted, StageFailed, TranscriptReady
+from libs.events.catalogue import BlobRef, JobBrief, JobSubmitted, StageFailed, TranscriptReady
 from libs.events.commit import Commit
 from libs.events.envelope import NewEvent
 from libs.events.memory_bus import MemoryBus
 from libs.events.memory_store import MemoryEventStore
+from libs.events.outage import Outage
 from libs.events.runner import RunnerConfig, StageRunner
 from libs.events.stage import PermanentError
 from libs.storage.keys import job_prefix
+from libs.storage.local_store import LocalBlobStore
 from libs.transcription.errors import UnsupportedLanguage
 from libs.transcription.instant_stt import InstantSpeechToText
 from libs.transcription.provider import Transcription
@@ -216,3 +218,51 @@ async def test_a_silent_voice_has_no_pitch_and_pitch_is_measured_only_when_asked
     assert isinstance(ready, TranscriptReady)
     doc = Transcript.from_json(await stored(blobs, ready.transcript))
     assert doc.segments and all(s.pitch_hz is None for s in doc.segments)
+
+
+class Counting(InstantSpeechToText):
+    """The instant provider, counting what it was paid for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paid = 0
+
+    async def transcribe(self, audio: Path, language: str) -> Transcription:
+        self.paid += 1
+        return await super().transcribe(audio, language)
+
+
+class DownForWrites(LocalBlobStore):
+    """A store that answers reads but whose writes meet an outage while `down` is set."""
+
+    down = False
+
+    async def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
+        if self.down:
+            raise Outage("storage answered 503")
+        return await super().put_bytes(key, data, content_type)
+
+
+async def test_a_transcript_the_store_could_not_take_is_stored_by_the_next_try_unpaid(
+    tmp_path: Path,
+) -> None:
+    blobs = DownForWrites(tmp_path / "blobs", secret=None, base_url="http://blobs.test")
+    job = await submission(blobs, tmp_path, languages=("fr",))
+    event = recorded(job)
+    stt = Counting()
+    stage = Transcriber(stt, blobs)
+    blobs.down = True
+    with pytest.raises(Outage):
+        await stage.handle(job, attempt(event))
+    blobs.down = False
+    [ready] = await stage.handle(job, attempt(event))
+    assert stt.paid == 1, "the paid transcript was kept, not made again"
+    assert isinstance(ready, TranscriptReady)
+    [usage] = ready.usage
+    assert usage.quantity > 0, (
+        "billed by the try that stored it: the one that paid committed nothing"
+    )
+    Transcript.from_json(await stored(blobs, ready.transcript))
+    # Kept for the next try only: a later redelivery is the cache's business, not this one's.
+    await stage.handle(job, attempt(event))
+    assert stt.paid == 2
