@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4, uuid5
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from libs.auth.tokens import Principal
 from libs.events.catalogue import DeletionRequested, JobCancelled, Payload
@@ -26,6 +26,7 @@ from services.gateway.errors import ApiError
 from services.gateway.job_events_out import job_events_out
 from services.gateway.job_out import job_out
 from services.gateway.limits import check_limits
+from services.gateway.model_response import json_response
 from services.gateway.schemas import ErrorOut, JobEventOut, JobOut, JobPage, JobRequest
 from services.gateway.submission import build_submission, same_submission
 from services.gateway.uploads import get_upload
@@ -82,7 +83,7 @@ SUBMISSION_REFUSED = (
 )
 async def submit_job(
     body: JobRequest, user: User, ctx: Ctx, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
+) -> Response:
     """Start dubbing two uploaded stems into the target languages."""
     # A retried request with the same Idempotency-Key maps to the same job.
     job_id = uuid5(user.user_id, idempotency_key) if idempotency_key else uuid4()
@@ -124,7 +125,7 @@ async def submit_job(
                 "idempotency_key_reused",
                 "This Idempotency-Key was used for a different job request; use a new key.",
             )
-        return JSONResponse(job_out(view).model_dump(mode="json"), status_code=200)
+        return json_response(job_out(view))
     # Committed: publish now; should NATS be away, the outbox relay publishes it later.
     await publish_committed(ctx.store, ctx.bus, recorded)
     assert view is not None
@@ -170,9 +171,9 @@ async def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=errors(404))
-async def get_job(job_id: UUID, user: User, ctx: Ctx) -> JobOut:
+async def get_job(job_id: UUID, user: User, ctx: Ctx) -> Response:
     """A job's progress: per-language stage timestamps, artifacts, failures and usage."""
-    return job_out(await read_own_job(ctx, user, job_id))
+    return json_response(job_out(await read_own_job(ctx, user, job_id)))
 
 
 @router.post(
@@ -181,12 +182,12 @@ async def get_job(job_id: UUID, user: User, ctx: Ctx) -> JobOut:
     response_model=JobOut,
     responses={200: {"model": JobOut, "description": "Cancelled already"}, **errors(404, 409)},
 )
-async def cancel_job(job_id: UUID, user: User, ctx: Ctx) -> JSONResponse:
+async def cancel_job(job_id: UUID, user: User, ctx: Ctx) -> Response:
     """Stop a job: work not yet started is skipped; languages already finished stay."""
     view, recorded = await _append_to_own_job(
         ctx, user, job_id, lambda v: _cancellation(v, user.user_id)
     )
-    return JSONResponse(job_out(view).model_dump(mode="json"), status_code=202 if recorded else 200)
+    return json_response(job_out(view), status_code=202 if recorded else 200)
 
 
 @router.delete(
@@ -195,13 +196,13 @@ async def cancel_job(job_id: UUID, user: User, ctx: Ctx) -> JSONResponse:
     response_model=JobOut,
     responses={200: {"model": JobOut, "description": "Deleted already"}, **errors(404, 409)},
 )
-async def delete_artifacts(job_id: UUID, user: User, ctx: Ctx) -> JSONResponse:
+async def delete_artifacts(job_id: UUID, user: User, ctx: Ctx) -> Response:
     """Delete the job's stems and artifacts now (the janitor purges them within seconds); the
     job's record and its usage stay."""
     view, recorded = await _append_to_own_job(
         ctx, user, job_id, lambda v: _deletion(v, user.user_id)
     )
-    return JSONResponse(job_out(view).model_dump(mode="json"), status_code=202 if recorded else 200)
+    return json_response(job_out(view), status_code=202 if recorded else 200)
 
 
 @router.get(
