@@ -21,6 +21,10 @@ from services.gateway.app import create_app
 from services.gateway.caller_reads import CallerReads
 from services.gateway.context import GatewayContext
 
+# Each polled read is one short statement: a few connections keep the database busy, and more
+# would only queue the reads inside it (its backends competing for the same cores).
+CALLER_READ_CONNECTIONS = 4
+
 
 class UnsafeSecrets(SystemExit):
     """The gateway will not start signing or checking anything with these secrets."""
@@ -52,7 +56,7 @@ async def serve_gateway(settings: Settings) -> None:
     speech = speech_providers(settings, conns.vendors)
     languages = language_support(settings, conns.vendors, speech)
     assert settings.database_url  # `connect` refused to start without it
-    reads = await CallerReads.connect(settings.database_url)
+    reads = await CallerReads.connect(settings.database_url, size=CALLER_READ_CONNECTIONS)
     app = create_app(
         GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages, speech)
     )

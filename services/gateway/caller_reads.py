@@ -1,5 +1,6 @@
 """The read clients poll, `GET /v1/jobs/{id}`, as one statement on a pool of its own."""
 
+import asyncio
 from uuid import UUID
 
 import asyncpg
@@ -22,6 +23,11 @@ class CallerReads:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        # Requests take connections in the order they came. asyncpg's pool gives a released
+        # connection to whichever request asks in the same turn of the loop, so a request
+        # already waiting can lose its turn over and over under load: a tail many times the
+        # median. asyncio's semaphore is first-come first-served.
+        self._turns = asyncio.Semaphore(pool.get_max_size())
 
     @classmethod
     async def connect(cls, dsn: str, size: int = 10) -> "CallerReads":
@@ -31,9 +37,10 @@ class CallerReads:
 
     async def job_view(self, caller: Principal, job_id: UUID) -> JobView | None:
         """The job's view if it is `caller`'s, else None (row-level security decides)."""
-        raw = await self.pool.fetchval(
-            "SELECT redub_job_view_as($1, $2)", claims_of(caller), job_id
-        )
+        async with self._turns:
+            raw = await self.pool.fetchval(
+                "SELECT redub_job_view_as($1, $2)", claims_of(caller), job_id
+            )
         return JobView.model_validate_json(raw) if raw else None
 
     async def close(self) -> None:
