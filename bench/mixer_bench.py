@@ -72,7 +72,7 @@ def run_mixer(
     long_times, memory = _stage(p60, root / "long")
     long_took = long_times["seconds"]
     progress(
-        f"mixer: 60-minute run {long_took:.1f} s, peak {memory.pss_kb / 1024:.0f} MB (sum of"
+        f"mixer: {long[0] / 60:g}-minute run {long_took:.1f} s, peak {memory.pss_kb / 1024:.0f} MB (sum of"
         f" PSS), largest process {memory.single_kb / 1024:.0f} MB, sum of RSS"
         f" {memory.rss_sum_kb / 1024:.0f} MB"
     )
