@@ -341,7 +341,10 @@ def gateway_reads_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack
     cfg = ReadConfig()
     jobs = asyncio.run(seed_jobs(settings, postgres.url, cfg.jobs))
     assert settings.jwt_secret
-    reads, health = asyncio.run(measure_reads(settings.gateway_url, settings.jwt_secret, jobs, cfg))
+    pid = stack.procs["gateway"].pid
+    reads, health = asyncio.run(
+        measure_reads(settings.gateway_url, settings.jwt_secret, jobs, cfg, pid)
+    )
     share = reads.requests_per_s / health.requests_per_s
     emit(
         figure(
@@ -364,6 +367,15 @@ def gateway_reads_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack
             health.p99_ms,
             target="< 25",
             met=reads.p99_ms < 25,
+        )
+    )
+    emit(
+        figure(
+            "gateway_reads",
+            "server_cpu_per_request",
+            reads.server_cpu_ms,
+            "ms",
+            health.server_cpu_ms,
         )
     )
     emit(figure("healthz_baseline", "throughput", health.requests_per_s, "req/s"))
