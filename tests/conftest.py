@@ -115,6 +115,42 @@ def database_url(pg_admin_url: str, _template_database: str) -> Iterator[str]:
     _admin(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
 
 
+# What Supabase's initial schema does before any project migration: API roles, PostgREST's
+# login `authenticator` able to become them, and default privileges that grant every new table
+# and function in `public` to `anon` and `authenticated`.
+SUPABASE_ROLES = (
+    "DO $$ BEGIN"
+    " IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN"
+    " CREATE ROLE anon NOLOGIN NOINHERIT; END IF;"
+    " IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN"
+    " CREATE ROLE authenticated NOLOGIN NOINHERIT; END IF;"
+    " IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticator') THEN"
+    " CREATE ROLE authenticator LOGIN NOINHERIT PASSWORD 'authenticator'; END IF;"
+    " END $$"
+)
+SUPABASE_DEFAULTS = (
+    "GRANT anon, authenticated TO authenticator",
+    "GRANT USAGE ON SCHEMA public TO anon, authenticated",
+    "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated",
+    "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated",
+)
+
+
+@pytest.fixture
+def supabase_like_database_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh database set up as a Supabase project is, then migrated."""
+    name = f"supa_{uuid.uuid4().hex[:12]}"
+    ident = sql.Identifier(name)
+    _admin(pg_admin_url, sql.SQL(SUPABASE_ROLES))  # type: ignore[arg-type]
+    _admin(pg_admin_url, sql.SQL("CREATE DATABASE {}").format(ident))
+    url = with_database(pg_admin_url, name)
+    for statement in SUPABASE_DEFAULTS:
+        _admin(url, sql.SQL(statement))  # type: ignore[arg-type]
+    _migrate(url)
+    yield url
+    _admin(pg_admin_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
 @pytest.fixture
 def stream_prefix() -> str:
     """Short unique token for naming this test's JetStream streams and subjects."""

@@ -5,6 +5,10 @@ from dataclasses import dataclass
 
 from libs.auth.tokens import Principal
 
+# Supabase's tokens are about 1 KB; claims a user may edit (user_metadata) can make them far
+# larger, and such tokens are verified every time rather than kept.
+MAX_TOKEN_CHARS = 4096
+
 
 @dataclass(frozen=True, slots=True)
 class Verified:
@@ -38,7 +42,10 @@ class VerifiedTokens:
         return verified.principal
 
     def put(self, token: str, verified: Verified, now: float) -> None:
-        """Remember a token just verified; the least recently used one goes past capacity."""
+        """Remember a token just verified; the least recently used one goes past capacity.
+        A token longer than `MAX_TOKEN_CHARS` is not remembered (memory stays bounded)."""
+        if len(token) > MAX_TOKEN_CHARS:
+            return
         self._entries[token] = (verified, now)
         self._entries.move_to_end(token)
         while len(self._entries) > self.capacity:

@@ -127,5 +127,5 @@ class TokenVerifier:
 
 
 def _number(value: object, default: float) -> float:
-    # PyJWT has checked `exp`/`nbf` are numbers when present.
-    return float(value) if isinstance(value, int | float) else default
+    # PyJWT has checked `exp`/`nbf` are numbers when present, and compares their whole seconds.
+    return float(int(value)) if isinstance(value, int | float) else default

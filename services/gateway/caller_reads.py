@@ -11,8 +11,8 @@ from services.gateway.user_session import claims_of
 
 
 async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
-    # Only `redub_job_view_as` runs on this pool; it restores the role and claims it sets, in
-    # its own implicit transaction, and nothing else is ever set, listened to or locked here.
+    # Only `redub_private.job_view_as` runs on this pool; it restores the role and claims it
+    # sets, in its own implicit transaction, and nothing else is set, listened to or locked here.
     # (asyncpg still rolls back a transaction left open before calling this.) Skipping the
     # default reset query saves a round trip and the server's work per request.
     return None
@@ -22,7 +22,7 @@ class CallerReads:
     """One job's view as its caller sees it (migration 0015): one round trip, no reset."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+        self._pool = pool
         # Requests take connections in the order they came. asyncpg's pool gives a released
         # connection to whichever request asks in the same turn of the loop, so a request
         # already waiting can lose its turn over and over under load: a tail many times the
@@ -38,11 +38,11 @@ class CallerReads:
     async def job_view(self, caller: Principal, job_id: UUID) -> JobView | None:
         """The job's view if it is `caller`'s, else None (row-level security decides)."""
         async with self._turns:
-            raw = await self.pool.fetchval(
-                "SELECT redub_job_view_as($1, $2)", claims_of(caller), job_id
+            raw = await self._pool.fetchval(
+                "SELECT redub_private.job_view_as($1, $2)", claims_of(caller), job_id
             )
         return JobView.model_validate_json(raw) if raw else None
 
     async def close(self) -> None:
         """Close the pool."""
-        await self.pool.close()
+        await self._pool.close()

@@ -5,22 +5,46 @@
 -- caller's verified claims in `request.jwt.claims`), reads through the same row-level security
 -- (migration 0010), and restores both before it returns, so it is safe inside any transaction.
 --
--- Only the services may call it: EXECUTE is revoked from PUBLIC, so neither `authenticated`
--- nor `anon` (on Supabase, anything PostgREST exposes) can name claims of their choosing.
-CREATE FUNCTION redub_job_view_as(claims text, job uuid) RETURNS text
+-- Whoever may call it chooses whose claims it runs with, so only the services may: it lives in
+-- a schema of its own that only `redub_app` may use (Supabase's Data API serves `public`, and
+-- Supabase's default privileges grant every new function there to `anon` and `authenticated`),
+-- EXECUTE is revoked from PUBLIC and from Supabase's API roles wherever they exist, and the
+-- function itself refuses a caller that is not a service.
+CREATE SCHEMA IF NOT EXISTS redub_private;
+REVOKE ALL ON SCHEMA redub_private FROM PUBLIC;
+GRANT USAGE ON SCHEMA redub_private TO redub_app;
+
+CREATE FUNCTION redub_private.job_view_as(claims text, job uuid) RETURNS text
 LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
 DECLARE
     prior_role text := current_setting('role');
     prior_claims text := coalesce(current_setting('request.jwt.claims', true), '');
-    found text;
+    view_text text;
 BEGIN
+    IF NOT pg_has_role(current_user, 'redub_app', 'MEMBER') THEN
+        RAISE EXCEPTION 'only the services may read a job as its caller'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     PERFORM set_config('role', 'authenticated', true),
             set_config('request.jwt.claims', claims, true);
-    SELECT view::text INTO found FROM jobs WHERE job_id = job;
+    SELECT view::text INTO view_text FROM jobs WHERE job_id = job;
     PERFORM set_config('request.jwt.claims', prior_claims, true),
             set_config('role', prior_role, true);
-    RETURN found;
+    RETURN view_text;
 END
 $$;
-REVOKE ALL ON FUNCTION redub_job_view_as(text, uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION redub_job_view_as(text, uuid) TO redub_app;
+REVOKE ALL ON FUNCTION redub_private.job_view_as(text, uuid) FROM PUBLIC;
+DO $$
+DECLARE
+    api_role text;
+BEGIN
+    FOREACH api_role IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = api_role) THEN
+            EXECUTE format(
+                'REVOKE ALL ON FUNCTION redub_private.job_view_as(text, uuid) FROM %I', api_role
+            );
+        END IF;
+    END LOOP;
+END
+$$;
+GRANT EXECUTE ON FUNCTION redub_private.job_view_as(text, uuid) TO redub_app;

@@ -123,7 +123,7 @@ async def test_the_one_statement_read_sees_only_the_callers_job_and_restores(
         # Inside another transaction, the caller's role and claims end with the function.
         async with conn.transaction():
             assert await conn.fetchval(
-                "SELECT redub_job_view_as($1, $2)", claims_of(caller(B)), jobs[B]
+                "SELECT redub_private.job_view_as($1, $2)", claims_of(caller(B)), jobs[B]
             )
             after = await conn.fetchrow(
                 "SELECT current_user, current_setting('request.jwt.claims', true)"
@@ -137,4 +137,6 @@ async def test_a_signed_in_user_cannot_call_the_read_with_claims_of_their_choosi
     jobs = {r[1]: r[0] for r in await pool.fetch("SELECT job_id, user_id FROM jobs")}
     async with user_session(pool, caller(A)) as s:
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
-            await s.db.fetchval("SELECT redub_job_view_as($1, $2)", claims_of(caller(B)), jobs[B])
+            await s.db.fetchval(
+                "SELECT redub_private.job_view_as($1, $2)", claims_of(caller(B)), jobs[B]
+            )

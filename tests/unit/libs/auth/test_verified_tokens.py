@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from libs.auth.tokens import InvalidToken, Principal, mint_token
-from libs.auth.verified_tokens import Verified, VerifiedTokens
+from libs.auth.verified_tokens import MAX_TOKEN_CHARS, Verified, VerifiedTokens
 from libs.auth.verifier import TokenPolicy, TokenVerifier
 
 SECRET = "a-private-test-secret-of-at-least-32-bytes"
@@ -59,3 +59,11 @@ async def test_a_changed_signature_is_not_served_from_memory() -> None:
     forged = f"{head}.{body}.{signature[::-1]}"
     with pytest.raises(InvalidToken):
         await verifier.verify(forged)
+
+
+def test_a_very_long_token_is_not_remembered() -> None:
+    tokens = VerifiedTokens()
+    tokens.put("t" * (MAX_TOKEN_CHARS + 1), entry(), now=0)
+    tokens.put("short", entry(), now=0)
+    assert tokens.get("t" * (MAX_TOKEN_CHARS + 1), now=1) is None
+    assert tokens.get("short", now=1) is not None
