@@ -27,12 +27,11 @@ class PostgresJobViews:
         return [JobView.model_validate_json(r[0]) for r in rows]
 
     async def jobs_finished_before(self, cutoff: datetime, limit: int = 1000) -> list[JobView]:
-        # An operator's command, not a hot path: the unpurged jobs are scanned.
+        # An operator's command, not a hot path: the unpurged jobs are scanned. The
+        # `completed_at` column is the view's completion or failure (`view_rows.job_row`).
         rows = await self.pool.fetch(
-            "SELECT view::text FROM (SELECT view, coalesce((view->>'completed_at')::timestamptz,"
-            " (view->>'failed_at')::timestamptz) AS finished FROM jobs"
-            " WHERE view->>'purged_at' IS NULL) f"
-            " WHERE finished < $1 ORDER BY finished LIMIT $2",
+            "SELECT view::text FROM jobs WHERE purged_at IS NULL AND completed_at < $1"
+            " ORDER BY completed_at LIMIT $2",
             cutoff,
             limit,
         )

@@ -219,5 +219,8 @@ def view_record(view: JsonView) -> tuple[Any, ...]:
         view["updated_at"],
         completed,
         due_at(finished, view["purged_at"], view["retention_hours"], view["deletion_requested_at"]),
+        view["voice"]["blob"]["key"],
+        view["background"]["blob"]["key"],
+        view["purged_at"],
         view_json(view),
     )

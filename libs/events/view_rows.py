@@ -1,4 +1,8 @@
-"""Writes job views into their table, `jobs` (one row per job, the view whole in `view`)."""
+"""Writes job views into their table, `jobs` (one row per job, the view whole in `view`).
+
+`view` is json: the text as written, validated but never converted, since readers read
+it whole. What SQL looks up or indexes is a column of its own, derived from the view.
+"""
 
 from collections.abc import Sequence
 from typing import Any
@@ -20,22 +24,26 @@ COLUMNS: list[str] = [
     "updated_at",
     "completed_at",
     "purge_due_at",
+    "voice_key",
+    "background_key",
+    "purged_at",
     "view",
 ]
 
-# One jsonb document for every row: PostgreSQL parses it, rather than asyncpg checking
-# each element of an array parameter in Python.
+# One json document for every row: PostgreSQL parses it, rather than asyncpg checking
+# each element of an array parameter in Python; each row's `view` is its text as written.
 UPSERT_VIEWS = """
 INSERT INTO {jobs} (job_id, user_id, status, version, position, created_at, updated_at,
-                    completed_at, purge_due_at, view)
-SELECT r.* FROM jsonb_to_recordset($1::jsonb) AS r(
+                    completed_at, purge_due_at, voice_key, background_key, purged_at, view)
+SELECT r.* FROM json_to_recordset($1::json) AS r(
     job_id uuid, user_id uuid, status text, version int, position bigint,
     created_at timestamptz, updated_at timestamptz, completed_at timestamptz,
-    purge_due_at timestamptz, view jsonb)
+    purge_due_at timestamptz, voice_key text, background_key text, purged_at timestamptz,
+    view json)
 ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, version = excluded.version,
     position = excluded.position, updated_at = excluded.updated_at,
     completed_at = excluded.completed_at, purge_due_at = excluded.purge_due_at,
-    view = excluded.view
+    purged_at = excluded.purged_at, view = excluded.view
 """
 
 
@@ -51,6 +59,9 @@ def job_row(v: JobView) -> dict[str, Any]:
         "updated_at": v.updated_at,
         "completed_at": v.completed_at or v.failed_at,
         "purge_due_at": purge_due_at(v),
+        "voice_key": v.voice.blob.key,
+        "background_key": v.background.blob.key,
+        "purged_at": v.purged_at,
         "view": v,
     }
 

@@ -13,15 +13,13 @@ import asyncpg
 from libs.events.outage import Outage, is_outage
 from services.janitor.stem_ledger import Delete, StaleUpload
 
-# Jobs not purged yet that name a stem (both expressions are indexed for unpurged jobs).
+# Jobs not purged yet that name a stem (both key columns are indexed for unpurged jobs).
 _NAMED_BY_LIVE_JOB = """
-    EXISTS (SELECT 1 FROM jobs j WHERE j.view->>'purged_at' IS NULL AND j.job_id <> {job}
-            AND (j.view->'voice'->'blob'->>'key' = {key}
-                 OR j.view->'background'->'blob'->>'key' = {key}))
+    EXISTS (SELECT 1 FROM jobs j WHERE j.purged_at IS NULL AND j.job_id <> {job}
+            AND (j.voice_key = {key} OR j.background_key = {key}))
 """
 _NAMED_BY_ANY_JOB = """
-    EXISTS (SELECT 1 FROM jobs j WHERE j.view->'voice'->'blob'->>'key' = {key}
-                                    OR j.view->'background'->'blob'->>'key' = {key})
+    EXISTS (SELECT 1 FROM jobs j WHERE j.voice_key = {key} OR j.background_key = {key})
 """
 
 
