@@ -23,16 +23,24 @@ class Projection:
     def __init__(self, fields: Mapping[str, Collection[str]]) -> None:
         self.fields = {t: tuple(names) for t, names in fields.items()}
         self._models = {t: _projected(CATALOGUE[t], names) for t, names in self.fields.items()}
+        # Types named with every field they have: nothing to cut, so PostgreSQL sends them
+        # as they are rather than building a copy of each.
+        self._whole = {
+            t for t, names in self.fields.items() if CATALOGUE[t].model_fields.keys() <= set(names)
+        }
 
     def sql(self) -> str:
         """A SQL expression of a `job_events` row's payload as text, projected if current."""
         cases = " ".join(
-            f"WHEN '{t}:{CATALOGUE[t].version}' THEN jsonb_build_object("
+            f"WHEN '{t}' THEN CASE schema_version WHEN {CATALOGUE[t].version} THEN "
+            + "jsonb_build_object("
             + ", ".join(f"'{name}', payload->'{name}'" for name in names)
-            + ")::text"
+            + ")::text ELSE payload::text END"
             for t, names in self.fields.items()
+            if t not in self._whole
         )
-        return f"CASE type || ':' || schema_version {cases} ELSE payload::text END"
+        # Branching on the type, then the version (no string built per row to compare).
+        return f"CASE type {cases} ELSE payload::text END" if cases else "payload::text"
 
     def payload(self, event_type: str, version: int, raw: str | bytes) -> Payload:
         """The payload of a row selected with `sql()`; when it was projected, an instance of

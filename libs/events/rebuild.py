@@ -123,9 +123,9 @@ async def rebuild_views(
             await _copy_grants(conn, table, table + SHADOW)
         # The bulk of the work happens before any lock: appends go on meanwhile.
         if workers > 1 and dsn is not None:
-            last, count = await _fold_in_processes(conn, dsn, workers, chunk)
+            last, count, jobs = await _fold_in_processes(conn, dsn, workers, chunk)
         else:
-            last, count = await _fold_share(conn, None, 0, 1, chunk)
+            last, count, jobs = await _fold_share(conn, None, 0, 1, chunk)
         async with conn.transaction():
             # Table locks first, then the append lock, in the order writers take them
             # (row locks on jobs, then the append lock): no deadlock with a writer.
@@ -137,9 +137,11 @@ async def rebuild_views(
                 # The jobs the late events belong to are folded again whole: their views
                 # may be in another process, gone by now.
                 views: dict[UUID, JsonView] = {}
-                fold_rows(await conn.fetch(JOBS_QUERY, list({r[1] for r in late})), views)
+                rows = await conn.fetch(JOBS_QUERY, list({r[1] for r in late}))
+                fold_rows(rows, views)
                 await _upsert_views(conn, list(views.values()))
-            jobs = await conn.fetchval(f"SELECT count(*) FROM jobs{SHADOW}")
+                # Jobs with no event in the snapshot are new: the shares counted the others.
+                jobs += len(views.keys() - {r[1] for r in rows if r[0] <= last})
             for table in VIEW_TABLES:
                 live = await _index_names(conn, table)
                 await conn.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
@@ -159,9 +161,9 @@ def _share_query(share: int, shares: int) -> str:
 
 async def _fold_share(
     conn: asyncpg.Connection, snapshot: str | None, share: int, shares: int, chunk: int
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Fold one share of the jobs as of `snapshot` (or a fresh one) and COPY their views into
-    the shadow table; returns the snapshot's last position and the events folded."""
+    the shadow table; returns the snapshot's last position, the events folded and the views."""
     views: dict[UUID, JsonView] = {}
     count = 0
     with collector_paused():
@@ -173,12 +175,12 @@ async def _fold_share(
                 fold_rows(rows, views)
                 count += len(rows)
         await _copy_views(conn, list(views.values()), WRITE_BATCH)
-    return last, count
+    return last, count, len(views)
 
 
 async def _fold_in_processes(
     conn: asyncpg.Connection, dsn: str, workers: int, chunk: int
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Fold share 0 here and the others in child processes, all from one exported snapshot
     (held open by a connection of its own until every share has read it)."""
     holder = await asyncpg.connect(dsn)
@@ -194,24 +196,25 @@ async def _fold_in_processes(
                     for k in range(1, workers)
                 ]
                 try:
-                    last, count = await _fold_share(conn, snapshot, 0, workers, chunk)
+                    last, count, jobs = await _fold_share(conn, snapshot, 0, workers, chunk)
                 finally:
                     done = await asyncio.gather(*others, return_exceptions=True)
             for result in done:
                 if isinstance(result, BaseException):
                     raise result
                 count += result[1]
+                jobs += result[2]
     finally:
         await holder.close()
-    return last, count
+    return last, count, jobs
 
 
 def _fold_share_process(
     dsn: str, snapshot: str, share: int, shares: int, chunk: int
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """`_fold_share` in a child process, on a connection of its own."""
 
-    async def run() -> tuple[int, int]:
+    async def run() -> tuple[int, int, int]:
         conn = await asyncpg.connect(dsn)
         try:
             return await _fold_share(conn, snapshot, share, shares, chunk)

@@ -152,5 +152,10 @@ async def test_rebuild_while_writers_append_loses_nothing(
 
     result, _ = await asyncio.gather(rebuild_views(owner), writer())
     assert result.jobs >= 20
+    # The jobs it reports are those of the events it folded, caught-up ones included.
+    folded = await owner.fetchval(
+        "SELECT count(DISTINCT job_id) FROM job_events WHERE position <= $1", result.events
+    )
+    assert result.jobs == folded
     ids = {r[0] for r in await store.pool.fetch("SELECT job_id FROM jobs")}
     assert ids == {c.job_id for c in commits}

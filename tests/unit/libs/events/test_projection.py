@@ -87,7 +87,14 @@ def test_older_versions_come_whole_and_are_upcast() -> None:
 def test_the_sql_projects_current_versions_only() -> None:
     sql = Projection({"translation.ready": ("language",), "job.completed": ()}).sql()
     assert (
-        "WHEN 'translation.ready:3' THEN jsonb_build_object('language', payload->'language')" in sql
+        "WHEN 'translation.ready' THEN CASE schema_version WHEN 3 THEN"
+        " jsonb_build_object('language', payload->'language')::text ELSE payload::text END" in sql
     )
-    assert "WHEN 'job.completed:1' THEN jsonb_build_object()" in sql
+    assert "WHEN 'job.completed' THEN CASE schema_version WHEN 1 THEN jsonb_build_object()" in sql
     assert sql.endswith("ELSE payload::text END")
+
+
+def test_a_type_named_with_all_its_fields_is_sent_whole() -> None:
+    assert "dub.ready" not in Projection({"dub.ready": ("language", "artifacts")}).sql()
+    assert Projection({"dub.ready": ("language", "artifacts")}).sql() == "payload::text"
+    assert "'dub.ready'" in Projection({"dub.ready": ("language",)}).sql()
