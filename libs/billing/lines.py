@@ -1,10 +1,9 @@
 """Billing lines: one row per priced usage line of a stage event (pure)."""
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from libs.events.catalogue import SpeechReady, TranscriptReady, TranslationReady, Usage
@@ -12,32 +11,14 @@ from libs.events.catalogue import SpeechReady, TranscriptReady, TranslationReady
 # The event types that carry `usage`: a billing reader selects only these from the log.
 BILLED_TYPES: tuple[str, ...] = (TranscriptReady.type, TranslationReady.type, SpeechReady.type)
 
-# The columns of an export, in order.
-FIELDS: tuple[str, ...] = (
-    "position",
-    "recorded_at",
-    "occurred_at",
-    "event_id",
-    "line",
-    "job_id",
-    "user_id",
-    "event_type",
-    "language",
-    "vendor",
-    "model",
-    "unit",
-    "quantity",
-    "unit_price",
-    "amount",
-    "currency",
-    "price_table",
-)
 
-
-@dataclass(frozen=True, slots=True)
-class BilledEvent:
+class BilledEvent(NamedTuple):
     """The envelope fields billing reads, around a payload already upcast to its current
-    version (plain JSON values, see `libs.events.upcasting.upcast`)."""
+    version (plain JSON values, see `libs.events.upcasting.upcast`).
+
+    Named tuples, this and `BillingLine`: immutable, and built at the cost of a tuple (a
+    frozen dataclass sets each field through `object.__setattr__`, and an export builds one
+    per event and per line)."""
 
     position: int
     event_id: UUID
@@ -49,9 +30,10 @@ class BilledEvent:
     payload: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class BillingLine:
-    """One usage line of one event: a job, a language (None for transcription), a vendor."""
+class BillingLine(NamedTuple):
+    """One usage line of one event: a job, a language (None for transcription), a vendor.
+
+    Its fields are the columns of an export, in order (`FIELDS`)."""
 
     position: int
     recorded_at: datetime
@@ -71,6 +53,10 @@ class BillingLine:
     amount: Decimal
     currency: str
     price_table: str | None
+
+
+# The columns of an export, in order.
+FIELDS: tuple[str, ...] = BillingLine._fields
 
 
 def billing_lines(event: BilledEvent) -> Iterator[BillingLine]:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing import get_context
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -33,7 +34,6 @@ from libs.events.view_rows import COLUMNS, UPSERT_VIEWS
 
 VIEW_TABLES = ("jobs",)
 SHADOW = "_rebuild"
-WRITE_BATCH = 20_000  # views a COPY into the shadow table
 FOLD = Projection(FOLDED_FIELDS)
 # The envelope fields the fold reads (`FoldEvent`), then the payload as far as it does.
 REPLAY_QUERY = (
@@ -174,8 +174,9 @@ async def _fold_share(
             async for rows in scan(conn, _share_query(share, shares), 0, chunk=chunk):
                 fold_rows(rows, views)
                 count += len(rows)
-        await _copy_views(conn, list(views.values()), WRITE_BATCH)
-    return last, count, len(views)
+        jobs = len(views)
+        await _copy_views(conn, views)
+    return last, count, jobs
 
 
 async def _fold_in_processes(
@@ -224,12 +225,16 @@ def _fold_share_process(
     return asyncio.run(run())
 
 
-async def _copy_views(conn: asyncpg.Connection, views: list[JsonView], chunk: int) -> None:
-    """COPY views into the empty shadow table (no conflicts possible, so no upserts)."""
-    for i in range(0, len(views), chunk):
-        await conn.copy_records_to_table(
-            f"jobs{SHADOW}", records=map(view_record, views[i : i + chunk]), columns=COLUMNS
-        )
+async def _copy_views(conn: asyncpg.Connection, views: dict[UUID, JsonView]) -> None:
+    """COPY views into the empty shadow table (no conflicts possible, so no upserts), taking
+    each out of `views` as it goes: a view is freed as soon as it is written, while
+    PostgreSQL stores the ones before, rather than all at once when the fold is done."""
+
+    def records() -> Iterator[tuple[Any, ...]]:
+        for job in list(views):
+            yield view_record(views.pop(job))
+
+    await conn.copy_records_to_table(f"jobs{SHADOW}", records=records(), columns=COLUMNS)
 
 
 async def _upsert_views(conn: asyncpg.Connection, views: list[JsonView]) -> None:

@@ -7,6 +7,8 @@ from uuid import UUID
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from libs.billing.formats import FORMATS, Format, text_row, text_time, text_value, writer
 from libs.billing.lines import FIELDS, BillingLine
@@ -119,3 +121,31 @@ def test_text_row_spells_every_field_as_text_value_does() -> None:
 def test_times_are_utc_with_six_fraction_digits(value: datetime, text: str) -> None:
     assert text_time(value) == text
     assert text_time(value) == value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+texts = st.text(alphabet=st.sampled_from(list('ab ,"\r\n\té;')), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "event_type": texts,
+                "language": st.none() | texts,
+                "vendor": texts,
+                "model": st.none() | texts,
+                "currency": texts,
+                "price_table": st.none() | texts,
+            }
+        ),
+        max_size=5,
+    )
+)
+def test_csv_is_what_the_csv_module_writes(changes: list[dict[str, object]]) -> None:
+    lines = [line(n, **c) for n, c in enumerate(changes)]
+    expected = io.StringIO()
+    reference = csv.writer(expected, lineterminator="\r\n")
+    reference.writerow(FIELDS)
+    reference.writerows(text_row(x) for x in lines)
+    assert export("csv", lines) == expected.getvalue().encode()
