@@ -1,32 +1,37 @@
 """Billing lines: one row per priced usage line of a stage event (pure)."""
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
-from uuid import UUID
 
 from libs.events.catalogue import SpeechReady, TranscriptReady, TranslationReady, Usage
 
 # The event types that carry `usage`: a billing reader selects only these from the log.
 BILLED_TYPES: tuple[str, ...] = (TranscriptReady.type, TranslationReady.type, SpeechReady.type)
 
+# A time in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (six fraction digits, always).
+TimeText = str
+
 
 class BilledEvent(NamedTuple):
     """The envelope fields billing reads, around a payload already upcast to its current
     version (plain JSON values, see `libs.events.upcasting.upcast`).
+
+    Ids and times are the text an export writes: an id's canonical text, and a time in UTC
+    as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (`TimeText`), formatted by PostgreSQL as it reads them;
+    no export parses them into objects only to write them back out.
 
     Named tuples, this and `BillingLine`: immutable, and built at the cost of a tuple (a
     frozen dataclass sets each field through `object.__setattr__`, and an export builds one
     per event and per line)."""
 
     position: int
-    event_id: UUID
-    job_id: UUID
-    user_id: UUID | None
+    event_id: str
+    job_id: str
+    user_id: str | None
     type: str
-    occurred_at: datetime
-    recorded_at: datetime
+    occurred_at: TimeText
+    recorded_at: TimeText
     payload: Mapping[str, Any]
 
 
@@ -36,13 +41,13 @@ class BillingLine(NamedTuple):
     Its fields are the columns of an export, in order (`FIELDS`)."""
 
     position: int
-    recorded_at: datetime
-    occurred_at: datetime
-    event_id: UUID
+    recorded_at: TimeText
+    occurred_at: TimeText
+    event_id: str
     line: int
     """The line's index within its event's `usage` (with `event_id`, the line's identity)."""
-    job_id: UUID
-    user_id: UUID | None
+    job_id: str
+    user_id: str | None
     event_type: str
     language: str | None
     vendor: str

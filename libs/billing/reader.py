@@ -44,11 +44,18 @@ BILLED = Projection(
 )
 
 
+def time_text(column: str) -> str:
+    """SQL of a timestamptz column as `TimeText` (UTC, six fraction digits, a Z)."""
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
 def period_query(period: Period) -> tuple[str, list[object]]:
-    """The SQL and arguments selecting the period's billed events in log order."""
+    """The SQL and arguments selecting the period's billed events in log order, ids and
+    times as the text the exports write (PostgreSQL formats them as it reads them)."""
     sql = (
-        f"SELECT position, event_id, job_id, user_id, type, schema_version, {BILLED.sql()},"
-        " occurred_at, recorded_at FROM job_events"
+        "SELECT position, event_id::text, job_id::text, user_id::text, type, schema_version,"
+        f" {BILLED.sql()}, {time_text('occurred_at')}, {time_text('recorded_at')}"
+        " FROM job_events"
         " WHERE type = ANY($1::text[]) AND recorded_at >= $2 AND recorded_at < $3"
     )
     args: list[object] = [list(BILLED_TYPES), period.start, period.end]
@@ -73,16 +80,10 @@ async def billed_events(
     current = {t: CATALOGUE[t].version for t in BILLED_TYPES}
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         async for rows in scan(conn, sql, *args, chunk=chunk):
-            yield [
-                BilledEvent(
-                    position=r[0],
-                    event_id=r[1],
-                    job_id=r[2],
-                    user_id=r[3],
-                    type=r[4],
-                    occurred_at=r[7],
-                    recorded_at=r[8],
-                    payload=loads(r[6]) if current[r[4]] == r[5] else values(r[4], r[5], r[6]),
+            events: list[BilledEvent] = []
+            for position, event_id, job_id, user, kind, version, raw, occurred, recorded in rows:
+                payload = loads(raw) if current[kind] == version else values(kind, version, raw)
+                events.append(
+                    BilledEvent(position, event_id, job_id, user, kind, occurred, recorded, payload)
                 )
-                for r in rows
-            ]
+            yield events

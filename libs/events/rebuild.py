@@ -10,12 +10,10 @@ written straight from them.
 """
 
 import asyncio
-import gc
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing import get_context
@@ -26,6 +24,7 @@ import asyncpg
 import orjson
 
 from libs.events.catalogue import Payload
+from libs.events.collector_pause import collector_paused
 from libs.events.job_view import FOLDED_FIELDS, FoldEvent, JobView, evolve
 from libs.events.log_scan import READ_CHUNK, scan
 from libs.events.projection import Projection
@@ -83,19 +82,6 @@ def fold(
     for e in events:
         views[e.job_id] = evolve(views.get(e.job_id), e)
     return views
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a fold allocates millions of long-lived objects
-    and frees none, so every collection would walk them all for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 async def rebuild_views(

@@ -1,4 +1,3 @@
-from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -7,15 +6,15 @@ from libs.events.catalogue import TranscriptReady, TranslationReady, Usage
 from libs.events.upcasting import upcast
 from tests.support.builders import blob
 
-AT = datetime(2026, 11, 1, 12, tzinfo=UTC)
+AT = "2026-11-01T12:00:00.000000Z"
 
 
 def billed(payload: dict[str, object], type_: str, version: int = 3) -> BilledEvent:
     return BilledEvent(
         position=7,
-        event_id=uuid4(),
-        job_id=uuid4(),
-        user_id=uuid4(),
+        event_id=str(uuid4()),
+        job_id=str(uuid4()),
+        user_id=str(uuid4()),
         type=type_,
         occurred_at=AT,
         recorded_at=AT,
