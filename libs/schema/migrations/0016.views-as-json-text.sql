@@ -8,7 +8,6 @@
 -- Operators on json parse the whole text on every call, so nothing indexed may look inside
 -- the view any more: the janitor's stem keys (0012) and whether the job is purged become
 -- columns of their own, written with the view like `purge_due_at` (0006).
--- (Numbered 0016: 0015 is taken by the gateway's read function on main.)
 DROP INDEX IF EXISTS jobs_voice_key_idx;
 DROP INDEX IF EXISTS jobs_background_key_idx;
 
