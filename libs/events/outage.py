@@ -39,14 +39,7 @@ _OUTAGE: tuple[type[BaseException], ...] = (
 
 def is_outage(exc: BaseException) -> bool:
     """True when `exc` (or what caused it) says a server was unreachable."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, _OUTAGE):
-            return True
-        seen.add(id(current))
-        current = current.__cause__
-    return False
+    return _caused_by(exc, _OUTAGE)
 
 
 def is_our_outage(exc: BaseException) -> bool:
@@ -56,10 +49,15 @@ def is_our_outage(exc: BaseException) -> bool:
     own files too. Ask it of errors that are neither permanent nor transient: those decide."""
     if isinstance(exc, BaseExceptionGroup):
         return all(is_our_outage(e) for e in exc.exceptions)
+    return _caused_by(exc, (Outage,))
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    # `exc` or anything down its `__cause__` chain (guarded against cycles) is of `kinds`.
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, Outage):
+        if isinstance(current, kinds):
             return True
         seen.add(id(current))
         current = current.__cause__
