@@ -17,7 +17,7 @@ from types import FrameType
 
 from bench import line_fitting
 from bench.bare_bus import start_workers
-from bench.gateway_reads import ReadConfig, measure_reads, seed_jobs
+from bench.gateway_reads_run import gateway_reads_bench
 from bench.measure import LoadConfig, Measured
 from bench.mixed_work import MixedConfig, emit_mixed, run_mixed
 from bench.mixer_bench import MEMORY_TARGET_MB, WALL_TARGET_RATIO, MixerMeasured, run_mixer
@@ -25,12 +25,11 @@ from bench.paired import measure_paired
 from bench.pipeline import bench_settings, start_stages
 from bench.replay import ReplayMeasured, run_replay
 from bench.report import REPO, emit, figure, progress
-from bench.servers import nats_pid, postgres_pid, start_nats, start_postgres
+from bench.servers import files_dir, nats_pid, postgres_pid, start_nats, start_postgres
 from bench.stt import stt_bench
 from bench.synth import TARGET_RATIO as SYNTH_TARGET_RATIO
 from bench.synth import SynthConfig, SynthMeasured, run_synth
 from libs.billing.formats import FORMATS
-from redub.runtime.dev_stack import DevStack
 
 PIPELINE_THROUGHPUT_TARGET = 0.15
 # The bare bus workers pull this many messages at a time (they have no stage runner).
@@ -132,16 +131,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     x.add_argument("--mixer-long-seconds", type=float, default=3600.0, help="memory programme")
     x.add_argument("--mixer-long-lines", type=int, default=900, help="lines in it")
     return p.parse_args(argv)
-
-
-def files_dir(args: argparse.Namespace, cleanup: ExitStack) -> Path | None:
-    """A fresh folder for the stages' blobs and scratch files under --files-dir, if any."""
-    if args.files_dir is None or str(args.files_dir) == "none":
-        return None
-    files = Path(tempfile.mkdtemp(prefix="redub-bench-files-", dir=args.files_dir))
-    if not args.keep:
-        cleanup.callback(shutil.rmtree, files, ignore_errors=True)
-    return files
 
 
 def pipeline_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
@@ -327,58 +316,6 @@ def emit_mixer(m: MixerMeasured) -> None:
         f"{m.peak_tree_mb:.0f} MB, sum of PSS (target < {MEMORY_TARGET_MB:g} MB) "
         f"{'met' if m.peak_tree_mb < MEMORY_TARGET_MB else 'NOT met'}"
     )
-
-
-def gateway_reads_bench(args: argparse.Namespace, root: Path, cleanup: ExitStack) -> None:
-    """A gateway process on fresh servers: job reads next to health checks."""
-    progress("gateway_reads: starting NATS, PostgreSQL and the gateway")
-    nats = start_nats(root, cleanup)
-    postgres = start_postgres(root, cleanup, fast=args.pg_fast)
-    settings = bench_settings(root, nats, postgres, files_dir(args, cleanup))
-    stack = DevStack(settings, services=("gateway",), extra_env={"REDUB_LOG_LEVEL": "WARNING"})
-    cleanup.callback(stack.stop)
-    stack.start(timeout=90)
-    cfg = ReadConfig()
-    jobs = asyncio.run(seed_jobs(settings, postgres.url, cfg.jobs))
-    assert settings.jwt_secret
-    pid = stack.procs["gateway"].pid
-    reads, health = asyncio.run(
-        measure_reads(settings.gateway_url, settings.jwt_secret, jobs, cfg, pid)
-    )
-    share = reads.requests_per_s / health.requests_per_s
-    emit(
-        figure(
-            "gateway_reads",
-            "throughput",
-            reads.requests_per_s,
-            "req/s",
-            health.requests_per_s,
-            target=">= 0.5",
-            met=share >= 0.5,
-        )
-    )
-    emit(figure("gateway_reads", "latency_p50", reads.p50_ms, "ms", health.p50_ms))
-    emit(
-        figure(
-            "gateway_reads",
-            "latency_p99",
-            reads.p99_ms,
-            "ms",
-            health.p99_ms,
-            target="< 25",
-            met=reads.p99_ms < 25,
-        )
-    )
-    emit(
-        figure(
-            "gateway_reads",
-            "server_cpu_per_request",
-            reads.server_cpu_ms,
-            "ms",
-            health.server_cpu_ms,
-        )
-    )
-    emit(figure("healthz_baseline", "throughput", health.requests_per_s, "req/s"))
 
 
 def synth_bench(args: argparse.Namespace, root: Path) -> None:

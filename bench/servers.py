@@ -1,5 +1,8 @@
 """Fresh embedded servers for one benchmark run: own temp folders, free ports."""
 
+import argparse
+import shutil
+import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -40,3 +43,13 @@ def postgres_pid(server: EmbeddedPostgres) -> int:
     if pid is None:
         raise RuntimeError(f"no pid in {server.pgdata / 'postmaster.pid'}")
     return pid
+
+
+def files_dir(args: argparse.Namespace, cleanup: ExitStack) -> Path | None:
+    """A fresh folder for the stages' blobs and scratch files under --files-dir, if any."""
+    if args.files_dir is None or str(args.files_dir) == "none":
+        return None
+    files = Path(tempfile.mkdtemp(prefix="redub-bench-files-", dir=args.files_dir))
+    if not args.keep:
+        cleanup.callback(shutil.rmtree, files, ignore_errors=True)
+    return files
