@@ -190,6 +190,17 @@ def private_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Privat
 
 
 @pytest.fixture
+def private_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    """A NATS server used only by this test, free to be stopped and restarted."""
+    server = EmbeddedNats(tmp_path_factory.mktemp("private-nats"))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
     """Three nats-server processes routed into one JetStream cluster, private to the test
     (nodes may be killed); `.url` lists all three, comma-separated."""

@@ -160,6 +160,11 @@ class Settings(BaseSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
     gateway_url: str = "http://127.0.0.1:8080"
+    # `GET /v1/jobs/{id}` serves a body it read before until the bus brings word of an event
+    # of the job (services/gateway/view_cache.py); word comes within milliseconds, or once
+    # the relay publishes for a writer that died. This is the longest a body is served
+    # without word, in case some never comes. 0 reads every request from the database.
+    gateway_view_cache_s: float = Field(default=10.0, ge=0)
     # "development" accepts published secrets (never deploy it); anything else is production.
     environment: str = "production"
     # Supabase Auth signs with the project's HS256 secret, or (newer projects) with

@@ -1,9 +1,10 @@
 """The message bus interface every backend implements (JetStream, in-memory)."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+from uuid import UUID
 
 from libs.events.envelope import RecordedEvent
 
@@ -44,6 +45,21 @@ class Subscription(Protocol):
     async def close(self) -> None: ...
 
 
+class JobChanges(Protocol):
+    """Word of the jobs whose events are being published, as they are (for caches of views)."""
+
+    def epoch(self) -> int | None:
+        """None while word can be missed (the bus is away); else a number that changes
+        whenever some word may have been missed since it was last read."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+# Told the job of each event published: by this process at once, by others as it hears them.
+Changed = Callable[[UUID], None]
+
+
 @dataclass(frozen=True, slots=True)
 class ConsumerSpec:
     """A durable consumer: its name, what it reads, and its redelivery limits."""
@@ -72,6 +88,10 @@ class Bus(ABC):
     @abstractmethod
     async def exhausted(self, spec: ConsumerSpec) -> Subscription:
         """Messages of `spec`'s consumer that ran out of deliveries without being settled."""
+
+    @abstractmethod
+    async def watch_jobs(self, changed: Changed) -> JobChanges:
+        """Call `changed(job_id)` for every event published from now on, by any process."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Drain and disconnect."""

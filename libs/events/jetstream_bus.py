@@ -8,8 +8,9 @@ import nats
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
-from libs.events.bus import Bus, ConsumerSpec, Subscription
+from libs.events.bus import Bus, Changed, ConsumerSpec, JobChanges, Subscription
 from libs.events.envelope import RecordedEvent
+from libs.events.jetstream_job_changes import NatsJobChanges
 from libs.events.jetstream_provision import (
     advisories_stream,
     advisories_stream_config,
@@ -41,6 +42,9 @@ class JetStreamBus(Bus):
         self.duplicate_window_s = duplicate_window_s
         # Copies of the stream and of every consumer's state: 3 survives one lost server.
         self.replicas = replicas
+        # This process's watchers hear its own publishes before they leave: what a gateway
+        # commits is never served stale by the same gateway (read your writes).
+        self._watchers: list[Changed] = []
 
     @classmethod
     async def connect(
@@ -68,7 +72,16 @@ class JetStreamBus(Bus):
         await ensure_stream(self.js, config)
         await ensure_stream(self.js, advisories_stream_config(self.stream, self.replicas))
 
+    async def watch_jobs(self, changed: Changed) -> JobChanges:
+        self._watchers.append(changed)
+        return await NatsJobChanges.start(
+            self.nc, self.prefix, changed, lambda: self._watchers.remove(changed)
+        )
+
     async def publish(self, events: Sequence[RecordedEvent]) -> None:
+        for e in events:
+            for changed in self._watchers:
+                changed(e.job_id)
         # Concurrent request-style publishes, each awaiting its PubAck. (nats-py's
         # `publish_async` keeps a slot for a publish that failed while reconnecting, so a
         # long outage would use up its slots and hang every later publish.)

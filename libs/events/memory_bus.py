@@ -2,10 +2,10 @@
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
+from libs.events.bus import Bus, Changed, ConsumerSpec, Delivery, JobChanges, Subscription
 from libs.events.envelope import RecordedEvent
 
 
@@ -113,6 +113,19 @@ def _expire(c: _Consumer, now: float) -> None:
             c.exhausted.append(item)
 
 
+class _MemoryJobChanges:
+    """In one process nothing is missed: the epoch never changes."""
+
+    def __init__(self, forget: Callable[[], None]) -> None:
+        self._forget = forget
+
+    def epoch(self) -> int | None:
+        return 0
+
+    async def close(self) -> None:
+        self._forget()
+
+
 class MemoryBus(Bus):
     """Every consumer sees every event of its types, published before or after it binds."""
 
@@ -120,6 +133,7 @@ class MemoryBus(Bus):
         self._log: list[RecordedEvent] = []
         self._seen: set[str] = set()
         self._consumers: dict[str, _Consumer] = {}
+        self._watchers: list[Changed] = []
 
     async def provision(self) -> None:
         return None
@@ -130,10 +144,16 @@ class MemoryBus(Bus):
                 continue  # Nats-Msg-Id deduplication
             self._seen.add(str(e.event_id))
             self._log.append(e)
+            for changed in self._watchers:
+                changed(e.job_id)
             for c in self._consumers.values():
                 if e.type in c.spec.event_types:
                     c.pending.append(_Pending(e))
                     c.wakeup.set()
+
+    async def watch_jobs(self, changed: Changed) -> JobChanges:
+        self._watchers.append(changed)
+        return _MemoryJobChanges(lambda: self._watchers.remove(changed))
 
     async def subscribe(self, spec: ConsumerSpec) -> Subscription:
         c = self._consumers.get(spec.name)

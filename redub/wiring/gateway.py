@@ -20,6 +20,7 @@ from redub.runtime.providers import language_support, speech_providers
 from services.gateway.app import create_app
 from services.gateway.caller_reads import CallerReads
 from services.gateway.context import GatewayContext
+from services.gateway.view_cache import ViewCache
 
 # Each polled read is one short statement: a few connections keep the database busy, and more
 # would only queue the reads inside it (its backends competing for the same cores).
@@ -57,8 +58,13 @@ async def serve_gateway(settings: Settings) -> None:
     languages = language_support(settings, conns.vendors, speech)
     assert settings.database_url  # `connect` refused to start without it
     reads = await CallerReads.connect(settings.database_url, size=CALLER_READ_CONNECTIONS)
+    view_cache = ViewCache(settings.gateway_view_cache_s)
+    changes = await conns.bus.watch_jobs(view_cache.changed)
+    view_cache.listen(changes)
     app = create_app(
-        GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages, speech)
+        GatewayContext(
+            settings, conns.store, reads, conns.bus, conns.blobs, languages, speech, view_cache
+        )
     )
     add_readiness(
         app, {"nats": nats_check(conns.bus), "postgres": postgres_check(conns.store.pool)}
@@ -87,6 +93,7 @@ async def serve_gateway(settings: Settings) -> None:
     finally:
         stop.set()
         await asyncio.gather(relay, gauges)
+        await changes.close()
         await reads.close()
         await conns.close()
 

@@ -1,6 +1,6 @@
 """What the gateway's handlers share."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from libs.config.settings import Settings
 from libs.events.bus import Bus
@@ -9,6 +9,7 @@ from libs.languages.support import LanguageSupport
 from libs.storage.blob_store import BlobStore
 from libs.synthesis.provider_table import SpeechProviders
 from services.gateway.caller_reads import CallerReads
+from services.gateway.view_cache import ViewCache
 
 
 @dataclass(slots=True)
@@ -26,3 +27,5 @@ class GatewayContext:
     languages: LanguageSupport | None = None
     # The speech providers, whose voices a job's voice map is checked against; None: unchecked.
     speech: SpeechProviders | None = None
+    # Bodies of `GET /v1/jobs/{id}` kept until the job's next event; off unless it listens.
+    view_cache: ViewCache = field(default_factory=lambda: ViewCache(0))

@@ -173,7 +173,13 @@ async def list_jobs(
 @router.get("/{job_id}", response_model=JobOut, responses=errors(404))
 async def get_job(job_id: UUID, user: User, ctx: Ctx) -> Response:
     """A job's progress: per-language stage timestamps, artifacts, failures and usage."""
-    return json_response(job_out(await read_own_job(ctx, user, job_id)))
+    cache = ctx.view_cache
+    body = cache.get(user.user_id, job_id)
+    if body is None:
+        ticket = cache.ticket(job_id)
+        body = job_out(await read_own_job(ctx, user, job_id)).model_dump_json().encode()
+        cache.keep(ticket, user.user_id, body)
+    return Response(body, media_type="application/json")
 
 
 @router.post(

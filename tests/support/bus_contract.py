@@ -2,7 +2,7 @@
 
 import asyncio
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from libs.events.bus import Bus, ConsumerSpec, Delivery, Subscription
 from libs.events.envelope import RecordedEvent
@@ -112,3 +112,19 @@ class BusContract:
         assert report.event == event and report.attempt == 2
         await report.ack()
         assert await exhausted.fetch(1, 0.5) == []
+
+    async def test_watchers_hear_the_job_of_each_event_this_process_publishes(
+        self, bus: Bus
+    ) -> None:
+        heard: list[UUID] = []
+        changes = await bus.watch_jobs(heard.append)
+        assert changes.epoch() is not None
+        events = [recorded(1), recorded(2, transcript())]
+        await bus.publish(events)
+        # Before `publish` returns: a gateway never serves a body older than its own writes.
+        assert {e.job_id for e in events} <= set(heard)
+        await changes.close()
+        heard.clear()
+        await bus.publish([recorded(3)])
+        await asyncio.sleep(0.3)
+        assert heard == []

@@ -18,6 +18,7 @@ from redub.runtime.providers import language_support, speech_providers
 from services.gateway.app import create_app
 from services.gateway.caller_reads import CallerReads
 from services.gateway.context import GatewayContext
+from services.gateway.view_cache import ViewCache
 from tests.support.builders import USER
 
 
@@ -65,8 +66,14 @@ async def gateway(
     speech = speech_providers(settings) if ask_providers else None
     languages = language_support(settings, speech=speech) if ask_providers else None
     reads = await CallerReads.connect(database_url, size=2)
+    # As the gateway process has it: bodies kept until the bus brings a job's next event.
+    view_cache = ViewCache(settings.gateway_view_cache_s)
+    changes = await conns.bus.watch_jobs(view_cache.changed)
+    view_cache.listen(changes)
     app = create_app(
-        GatewayContext(settings, conns.store, reads, conns.bus, conns.blobs, languages, speech)
+        GatewayContext(
+            settings, conns.store, reads, conns.bus, conns.blobs, languages, speech, view_cache
+        )
     )
     assert settings.jwt_secret
     token = mint_token(USER, settings.jwt_secret)
@@ -77,6 +84,7 @@ async def gateway(
         headers={"Authorization": f"Bearer {token}"},
     ) as client:
         yield Gateway(client, conns.store, settings, transport)
+    await changes.close()
     await conns.bus.js.delete_stream(conns.bus.stream)
     await reads.close()
     await conns.close()

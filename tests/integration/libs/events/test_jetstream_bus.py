@@ -1,10 +1,13 @@
 """The bus contract on NATS JetStream, plus idempotent provisioning."""
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from uuid import UUID
 
 import pytest
 
 from libs.events.jetstream_bus import JetStreamBus
+from libs.servers import EmbeddedNats
 from tests.support.bus_contract import BusContract, fetch_until, recorded
 from tests.support.jetstream import provisioned_bus
 
@@ -26,3 +29,39 @@ async def test_provisioning_twice_keeps_messages(bus: JetStreamBus) -> None:
     assert len(await fetch_until(sub, 1)) == 1
     info = await bus.js.stream_info(bus.stream)
     assert info.config.duplicate_window == 120.0
+
+
+async def test_watchers_hear_what_other_processes_publish(bus: JetStreamBus, nats_url: str) -> None:
+    heard: list[UUID] = []
+    changes = await bus.watch_jobs(heard.append)
+    other = await JetStreamBus.connect(nats_url, bus.stream, bus.prefix)
+    event = recorded(1)
+    await other.publish([event])
+    await other.close()
+    deadline = asyncio.get_running_loop().time() + 5
+    while event.job_id not in heard and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    assert heard == [event.job_id]
+    await changes.close()
+
+
+async def test_word_missed_while_away_changes_the_epoch(private_nats: EmbeddedNats) -> None:
+    bus = await JetStreamBus.connect(private_nats.url, "AWAY", "away")
+    changes = await bus.watch_jobs(lambda job: None)
+    before = changes.epoch()
+    assert before is not None
+    private_nats.stop()
+    await wait_for(lambda: changes.epoch() is None)
+    private_nats.start()
+    # Back, but events published meanwhile were never heard: a new epoch.
+    await wait_for(lambda: changes.epoch() is not None)
+    assert changes.epoch() != before
+    await changes.close()
+    await bus.nc.close()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)

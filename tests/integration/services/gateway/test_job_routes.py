@@ -1,5 +1,6 @@
 """The jobs API on real PostgreSQL and NATS: list, cancel, delete, events, limits, options."""
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from libs.events.catalogue import Artifact, DubReady, TranscriptReady
+from libs.events.jetstream_bus import JetStreamBus
 from redub.runtime.connections import local_blob_store
 from services.gateway.download_links import Grant, sign_link
 from tests.support.builders import USER, blob, speech, step, translation
@@ -237,3 +239,45 @@ async def test_download_links_work_once_and_say_why_they_are_refused(
         f"/v1/jobs/{job_id}/download", params={"language": "fr"}, headers=gw.as_user(OTHER)
     )
     assert r.status_code == 404
+
+
+async def test_a_polled_job_is_read_again_once_word_of_its_next_event_comes(
+    database_url: str, nats_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    # Kept far longer than the test runs: only word from the bus can make a body fresh.
+    async with gateway(
+        database_url, nats_url, stream_prefix, tmp_path, gateway_view_cache_s=300
+    ) as gw:
+        body = await stems(gw, tmp_path)
+        job_id = UUID((await submit(gw, {**body, "target_languages": ["fr"]}))["job_id"])
+        url = f"/v1/jobs/{job_id}"
+        before = (await gw.client.get(url)).json()
+        assert before["status"] == "submitted"
+        # A stage commits but has not published yet: the kept body is still served.
+        transcribed = step(
+            job_id,
+            TranscriptReady(
+                transcript=blob("t"),
+                segments=1,
+                duration_s=3,
+                target_languages=["fr"],
+                provider="test",
+            ),
+        )
+        [written] = await gw.store.append([transcribed])
+        assert (await gw.client.get(url)).json() == before
+        # Someone else's read of the job finds nothing, kept body or not.
+        assert (await gw.client.get(url, headers=gw.as_user(OTHER))).status_code == 404
+        # The stage publishes from its own connection: the gateway hears it and reads again.
+        stage_bus = await JetStreamBus.connect(nats_url, gw.settings.stream_name, stream_prefix)
+        await stage_bus.publish(written)
+        await stage_bus.close()
+        deadline = time.monotonic() + 10
+        while (now := (await gw.client.get(url)).json()) == before:
+            assert time.monotonic() < deadline, "the job's next event was never heard"
+            await asyncio.sleep(0.02)
+        assert now["status"] == "transcribed" and now["transcribed_at"]
+        # The gateway's own writes are read back at once, with no wait for the bus.
+        cancelled = await gw.client.post(f"{url}/cancel")
+        assert cancelled.status_code == 202
+        assert (await gw.client.get(url)).json() == cancelled.json()
