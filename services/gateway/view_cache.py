@@ -41,7 +41,7 @@ class ViewCache:
     def __init__(
         self,
         max_age_s: float,
-        max_jobs: int = 10_000,
+        max_jobs: int = 4096,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_age_s = max_age_s
