@@ -38,16 +38,18 @@ def build_submission(
         )
     if len(set(languages)) != len(languages):
         raise ApiError(422, "duplicate_language", "Each target language may appear only once.")
-    if body.source_language != "en":
+    source = body.source_language.strip().lower()
+    if source not in supported:
         raise ApiError(
             422,
             "unsupported_source_language",
-            "Only English source speech can be transcribed for now (source_language=en).",
+            f"Unsupported source language {source}; supported: {', '.join(supported)}.",
         )
-    if body.source_language in languages:
+    if source in languages:
         raise ApiError(422, "target_is_source", "A target language equals the source language.")
     if support is not None:
-        check_providers(support, body.source_language, languages)
+        check_source(support, source)
+        check_providers(support, source, languages)
     if body.options.premium_voice and not (settings.premium_voices and settings.elevenlabs_api_key):
         raise ApiError(
             422,
@@ -70,7 +72,7 @@ def build_submission(
     return JobSubmitted(
         user_id=user_id,
         retention_hours=retention_of(body, settings),
-        source_language=body.source_language,
+        source_language=source,
         target_languages=languages,
         voice=Stem(upload_id=voice.upload_id, blob=voice.blob, duration_s=voice.duration_s),
         background=Stem(
@@ -94,6 +96,21 @@ def retention_of(body: JobRequest, settings: Settings) -> float:
             f"{settings.retention_hours:g}.",
         )
     return body.retention_hours
+
+
+def check_source(support: LanguageSupport, source: str) -> None:
+    """Refuse a source language the configured speech-to-text provider does not hear."""
+    if support.can_transcribe(source):
+        return
+    heard = support.sources()
+    raise ApiError(
+        422,
+        "unsupported_source_language",
+        f"The speech-to-text provider ({support.stt_provider}) cannot transcribe {source}; "
+        f"it hears: {', '.join(heard) or 'no allowed language'} (GET /v1/languages lists "
+        "them, and the targets from each).",
+        {"source_language": source, "available_source_languages": heard},
+    )
 
 
 def check_providers(support: LanguageSupport, source: str, targets: list[str]) -> None:
