@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
@@ -9,14 +10,20 @@ from nats.aio.subscription import Subscription
 from libs.events.bus import Changed
 from libs.events.codec import job_of
 
+log = structlog.get_logger()
+
 
 class NatsJobChanges:
     """Hears every event published to `<prefix>.>` on the connection `nc`, by any process."""
 
-    def __init__(self, nc: Client, sub: Subscription, forget: Callable[[], None]) -> None:
+    def __init__(
+        self, nc: Client, sub: Subscription, subject: str, forget: Callable[[], None]
+    ) -> None:
         self._nc = nc
         self._sub = sub
+        self._subject = subject
         self._forget = forget
+        self._refused = False
 
     @classmethod
     async def start(
@@ -33,13 +40,25 @@ class NatsJobChanges:
         # callback), and a dropped word is a view served stale. `heard` does next to nothing;
         # a client that still falls behind is cut off by the server, and the reconnect
         # changes the epoch.
-        sub = await nc.subscribe(
-            f"{prefix}.>", cb=heard, pending_msgs_limit=0, pending_bytes_limit=0
-        )
+        subject = f"{prefix}.>"
+        sub = await nc.subscribe(subject, cb=heard, pending_msgs_limit=0, pending_bytes_limit=0)
+        # The server answers a SUB it refuses (permissions) with -ERR before this PONG.
         await nc.flush()
-        return cls(nc, sub, forget)
+        changes = cls(nc, sub, subject, forget)
+        changes.epoch()  # notes a refusal while it is still the last error
+        return changes
 
     def epoch(self) -> int | None:
+        # A refused subscription hears nothing, and nats-py only tells its error callback and
+        # `last_error` (at start, or when it subscribes again after a reconnect): no epoch.
+        if not self._refused and _refuses(self._nc.last_error, self._subject):
+            self._refused = True
+            log.warning(
+                "NATS refused the subscription to every event: job bodies are not kept",
+                subject=self._subject,
+            )
+        if self._refused:
+            return None
         # Events published while disconnected are never heard: each reconnect is a new epoch.
         return int(self._nc.stats["reconnects"]) if self._nc.is_connected else None
 
@@ -47,3 +66,9 @@ class NatsJobChanges:
         self._forget()
         if not self._nc.is_closed:
             await self._sub.unsubscribe()
+
+
+def _refuses(error: Exception | None, subject: str) -> bool:
+    """Whether `error` is the server's refusal of a subscription to `subject`."""
+    text = str(error).lower() if error is not None else ""
+    return "permissions violation" in text and f'subscription to "{subject.lower()}"' in text

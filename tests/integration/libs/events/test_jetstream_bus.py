@@ -65,3 +65,45 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None
     while not condition():
         assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.05)
+
+
+async def test_watchers_hear_a_republish(bus: JetStreamBus, nats_url: str) -> None:
+    # `redub republish` publishes with `publish_async` from a process of its own.
+    heard: list[UUID] = []
+    changes = await bus.watch_jobs(heard.append)
+    other = await JetStreamBus.connect(nats_url, bus.stream, bus.prefix)
+    events = [recorded(1), recorded(2)]
+    await other.publish_in_order(events)
+    await other.close()
+    await wait_for(lambda: {e.job_id for e in events} <= set(heard), timeout=5)
+    await changes.close()
+
+
+class GuardedNats(EmbeddedNats):
+    """A NATS server whose one user may publish anything but subscribe only to inboxes."""
+
+    def _command(self) -> list[str]:
+        config = self.data_dir / "guarded.conf"
+        config.write_text(
+            "authorization { users = [ { user: gw, password: pw, permissions: {"
+            ' publish: ">", subscribe: "_INBOX.>" } } ] }\n'
+        )
+        return [*super()._command(), "-c", str(config)]
+
+
+async def test_no_epoch_when_the_server_refuses_the_subscription(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A gateway whose NATS user may not subscribe to the events hears no word at all: its
+    # bodies must not be kept, or each is served stale for the whole age bound.
+    server = GuardedNats(tmp_path_factory.mktemp("guarded-nats"))
+    server.start()
+    try:
+        url = server.url.replace("nats://", "nats://gw:pw@")
+        bus = await JetStreamBus.connect(url, "GUARDED", "guarded")
+        changes = await bus.watch_jobs(lambda job: None)
+        assert changes.epoch() is None
+        await changes.close()
+        await bus.nc.close()
+    finally:
+        server.stop()
