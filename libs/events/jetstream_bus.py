@@ -53,13 +53,7 @@ class JetStreamBus(Bus):
         """Connect (reconnecting forever on loss) and return the bus; `url` may be one
         server, a list of a cluster's servers, or such a list comma-separated."""
         servers = [u.strip() for u in url.split(",")] if isinstance(url, str) else list(url)
-        nc = await nats.connect(
-            servers=[u for u in servers if u],
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            connect_timeout=5,
-        )
-        return cls(nc, stream, prefix, **kw)
+        return cls(await _connect([u for u in servers if u]), stream, prefix, **kw)
 
     async def close(self) -> None:
         if not self.nc.is_closed:
@@ -74,8 +68,12 @@ class JetStreamBus(Bus):
 
     async def watch_jobs(self, changed: Changed) -> JobChanges:
         self._watchers.append(changed)
+        # On a connection of its own: every event of the deployment flows through it, and a
+        # burst (a republish of the log) that gets it cut off as a slow consumer must not
+        # cut off the connection that publishes and consumes.
+        nc = await _connect([u.geturl() for u in self.nc.servers])
         return await NatsJobChanges.start(
-            self.nc, self.prefix, changed, lambda: self._watchers.remove(changed)
+            nc, self.prefix, changed, lambda: self._watchers.remove(changed)
         )
 
     async def publish(self, events: Sequence[RecordedEvent]) -> None:
@@ -139,3 +137,10 @@ class JetStreamBus(Bus):
             spec.max_deliver,
             lambda: ensure_consumer(self.js, stream, config),
         )
+
+
+async def _connect(servers: list[str]) -> Client:
+    """A connection that reconnects forever on loss."""
+    return await nats.connect(
+        servers=servers, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
+    )

@@ -14,7 +14,7 @@ log = structlog.get_logger()
 
 
 class NatsJobChanges:
-    """Hears every event published to `<prefix>.>` on the connection `nc`, by any process."""
+    """Hears every event published to `<prefix>.>`, by any process, on its own connection."""
 
     def __init__(
         self, nc: Client, sub: Subscription, subject: str, forget: Callable[[], None]
@@ -65,7 +65,7 @@ class NatsJobChanges:
     async def close(self) -> None:
         self._forget()
         if not self._nc.is_closed:
-            await self._sub.unsubscribe()
+            await self._nc.close()
 
 
 def _refuses(error: Exception | None, subject: str) -> bool:
