@@ -36,16 +36,20 @@ class Ticket:
 
 
 class ViewCache:
-    """At most `max_jobs` jobs' bodies, each served for `max_age_s` at most (0: never)."""
+    """At most `max_jobs` jobs and `max_bytes` of bodies, the least recently read pushed out
+    first; each body served for `max_age_s` at most (0: never)."""
 
     def __init__(
         self,
         max_age_s: float,
         max_jobs: int = 4096,
+        max_bytes: int = 32 * 1024 * 1024,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_age_s = max_age_s
         self.max_jobs = max_jobs
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._clock = clock
         self._jobs: OrderedDict[UUID, _Job] = OrderedDict()
         # Nothing is kept until word of changes comes in: without it, no body is safe to keep.
@@ -78,8 +82,7 @@ class ViewCache:
             slot = self._jobs.get(job)
             if slot is None:
                 slot = self._jobs[job] = _Job()
-                if len(self._jobs) > self.max_jobs:
-                    self._jobs.popitem(last=False)
+                self._push_out()
             else:
                 self._jobs.move_to_end(job)
         return Ticket(job, slot, slot.generation if slot else 0, epoch, self._clock())
@@ -95,11 +98,26 @@ class ViewCache:
             or self._epoch() != ticket.epoch
         ):
             return
+        self._forget(slot, caller)
         slot.bodies[caller] = (body, ticket.started, ticket.epoch)
+        self._bytes += len(body)
+        self._push_out()
 
     def changed(self, job: UUID) -> None:
         """An event of `job` was published: forget its bodies, and any read in flight."""
         slot = self._jobs.get(job)
         if slot is not None:
             slot.generation += 1
-            slot.bodies.clear()
+            for caller in list(slot.bodies):
+                self._forget(slot, caller)
+
+    def _forget(self, slot: _Job, caller: UUID) -> None:
+        kept = slot.bodies.pop(caller, None)
+        if kept is not None:
+            self._bytes -= len(kept[0])
+
+    def _push_out(self) -> None:
+        while len(self._jobs) > self.max_jobs or self._bytes > self.max_bytes:
+            _, slot = self._jobs.popitem(last=False)
+            for caller in list(slot.bodies):
+                self._forget(slot, caller)

@@ -150,3 +150,22 @@ def test_off_without_an_age_or_without_word(listening: bool, clock: Clock) -> No
     job = uuid4()
     read(cache, ALICE, job, b"v1")
     assert cache.get(ALICE, job) is None
+
+
+def test_bodies_past_the_byte_budget_push_out_the_least_recently_read(
+    word: Word, clock: Clock
+) -> None:
+    cache = ViewCache(1.0, max_bytes=10, clock=clock)
+    cache.listen(word)
+    first, second, third = uuid4(), uuid4(), uuid4()
+    read(cache, ALICE, first, b"12345")
+    read(cache, ALICE, second, b"12345")
+    read(cache, ALICE, second, b"1234")  # a body kept again replaces the old one's bytes
+    read(cache, ALICE, third, b"1")
+    assert [cache.get(ALICE, j) for j in (first, second, third)] == [b"12345", b"1234", b"1"]
+    cache.changed(first)  # forgotten bodies give their bytes back
+    read(cache, ALICE, third, b"123456")
+    assert cache.get(ALICE, second) == b"1234" and cache.get(ALICE, third) == b"123456"
+    read(cache, ALICE, first, b"12")  # over by 2: the least recently read goes
+    assert cache.get(ALICE, second) is None
+    assert cache.get(ALICE, first) == b"12" and cache.get(ALICE, third) == b"123456"
