@@ -71,7 +71,9 @@ class JetStreamBus(Bus):
         # On a connection of its own: every event of the deployment flows through it, and a
         # burst (a republish of the log) that gets it cut off as a slow consumer must not
         # cut off the connection that publishes and consumes.
-        nc = await _connect([u.geturl() for u in self.nc.servers])
+        # The servers this bus was given (with their credentials), not those it learnt of.
+        learnt = self.nc.discovered_servers
+        nc = await _connect([u.geturl() for u in self.nc.servers if u not in learnt])
         return await NatsJobChanges.start(
             nc, self.prefix, changed, lambda: self._watchers.remove(changed)
         )
