@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from libs.events.catalogue import BlobRef
+from libs.events.outage import Outage
 from libs.storage.blob_store import BlobStore, HttpMethod, SignedUrl, StoredObject
 from libs.storage.signed_urls import sign
 from libs.storage.valid_keys import check_key, check_prefix
@@ -34,6 +35,10 @@ _PART = ".part-"
 _parts = itertools.count()
 _pid = os.getpid()
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+# Written in the root when the store is first opened. Without it the folder is not the store
+# (unmounted, moved away, unreadable): an outage to wait out, not objects gone for good, which
+# would fail the jobs that read them and let the janitor record purges it never made.
+MARKER = ".redub-blob-store"
 T = TypeVar("T")
 
 
@@ -79,17 +84,27 @@ class LocalBlobStore(BlobStore):
         # Plain strings on the hot paths: pathlib's parsing costs more than the syscalls
         # when the objects are small.
         self._root = str(self.root)
+        self._marker = f"{self._root}/{MARKER}"
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(self._marker, _CREATE, 0o444))
+
+    def _reachable(self) -> None:
+        """Raise `Outage` unless the root is the store's (one stat)."""
+        if not os.path.isfile(self._marker):
+            raise Outage("the local blob store's folder is unreachable (unmounted or moved?)")
 
     def _fspath(self, key: str) -> str:
         return f"{self._root}/{check_key(key)}"
 
     async def put_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         dest, src = self._fspath(key), os.fspath(source)
+        self._reachable()
         size, sha256 = await _off_loop(lambda work: _store_copy(src, dest, work))
         return BlobRef(key=key, size=size, sha256=sha256, content_type=content_type)
 
     async def move_file(self, key: str, source: Path, content_type: str) -> BlobRef:
         dest, src = self._fspath(key), os.fspath(source)
+        self._reachable()
         if os.stat(src).st_size <= INLINE_BYTES:
             size, sha256 = _store_rename(src, dest, _INLINE)
         else:
@@ -98,6 +113,7 @@ class LocalBlobStore(BlobStore):
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> BlobRef:
         dest = self._fspath(key)
+        self._reachable()
         if len(data) <= INLINE_BYTES:
             sha256 = _store_bytes(data, dest, _INLINE)
         else:
@@ -109,7 +125,10 @@ class LocalBlobStore(BlobStore):
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
+            self._reachable()
             raise KeyError(key) from None
+        except OSError as exc:  # unreadable (permissions, I/O): the store's fault, not the key's
+            raise Outage(f"the local blob store cannot read {key}: {exc.strerror}") from exc
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -127,11 +146,14 @@ class LocalBlobStore(BlobStore):
         # The stored file itself, read-only: nothing to copy, nothing to clean up.
         path = self._fspath(key)
         if not os.path.isfile(path):
+            self._reachable()
             raise KeyError(key)
         yield Path(path)
 
     async def delete(self, key: str) -> int:
-        return await asyncio.to_thread(_delete, self._fspath(key))
+        path = self._fspath(key)
+        self._reachable()  # else a purge would be recorded for a file still on the real disk
+        return await asyncio.to_thread(_delete, path)
 
     async def signed_url(self, key: str, expires_in_s: int, method: HttpMethod = "GET") -> str:
         return self._sign(key, expires_in_s, method).url
@@ -151,6 +173,7 @@ class LocalBlobStore(BlobStore):
     async def list(self, prefix: str = "") -> list[StoredObject]:
         # Walk only the prefix's folder ("jobs/j/" walks jobs/j, "jobs/j" walks jobs).
         folder = check_prefix(prefix).rpartition("/")[0]
+        self._reachable()
         found = await asyncio.to_thread(_walk, self._root, folder, prefix)
         return sorted(found, key=lambda o: o.key)
 
@@ -263,7 +286,11 @@ def _walk(root: str, folder: str, prefix: str) -> list[StoredObject]:
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(key)
-                elif entry.is_file(follow_symlinks=False) and not entry.name.startswith(_PART):
+                elif (
+                    entry.is_file(follow_symlinks=False)
+                    and not entry.name.startswith(_PART)
+                    and key != MARKER
+                ):
                     st = entry.stat(follow_symlinks=False)
                     modified = datetime.fromtimestamp(st.st_mtime, UTC)
                     found.append(StoredObject(key, st.st_size, modified))

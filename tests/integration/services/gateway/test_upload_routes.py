@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from libs.storage.local_store import MARKER
 from tests.support.gateway_app import Gateway, gateway
 from tests.support.media import tone_wav
 
@@ -51,7 +52,7 @@ def path_of(url: str) -> str:
 
 
 def stored(gw: Gateway) -> list[Path]:
-    return [p for p in (gw.settings.blob_root).rglob("*") if p.is_file()]
+    return [p for p in gw.settings.blob_root.rglob("*") if p.is_file() and p.name != MARKER]
 
 
 def code(r: Any) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from libs.events.outage import Outage
 from libs.storage import local_store
 from libs.storage.local_store import LocalBlobStore
 from libs.storage.scratch import scratch_files
@@ -26,7 +27,8 @@ def local(root: Path) -> LocalBlobStore:
 
 
 def files_under(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
+    """The files under `root` but the store's own marker."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != local_store.MARKER)
 
 
 @pytest.fixture
@@ -161,3 +163,41 @@ async def test_a_signed_upload_url_works_until_the_expiry_it_reports(store: Loca
     assert verify(signed.url, SECRET, BASE_URL, "PUT", now=signed.expires_at - 1) == "uploads/u/1"
     with pytest.raises(RefusedUrl):
         verify(signed.url, SECRET, BASE_URL, "PUT", now=signed.expires_at)
+
+
+async def test_a_folder_that_is_not_the_store_is_an_outage_not_missing_objects(
+    store: LocalBlobStore, tmp_path: Path
+) -> None:
+    ref = await store.put_bytes("jobs/j/a.wav", b"RIFF", "audio/wav")
+    assert [o.key for o in await store.list()] == [ref.key]  # the marker is no object
+    with pytest.raises(KeyError):  # the store is there: a missing object is missing
+        await store.read_bytes("jobs/j/missing.wav")
+    away = tmp_path / "away"
+    store.root.rename(away)  # unmounted, moved: an empty folder or none at all
+    for folder_left in (False, True):
+        if folder_left:
+            store.root.mkdir()
+        for attempt in (
+            store.read_bytes(ref.key),
+            store.put_bytes("jobs/j/b.wav", b"RIFF", "audio/wav"),
+            store.delete(ref.key),
+            store.list("jobs/"),
+        ):
+            with pytest.raises(Outage):
+                await attempt
+        with pytest.raises(Outage):
+            async with store.open_local(ref.key):
+                pass
+    store.root.rmdir()
+    away.rename(store.root)  # back: everything is as it was
+    assert await store.read_bytes(ref.key) == b"RIFF"
+    assert await store.delete(ref.key) == 4
+
+
+async def test_an_unreadable_object_is_an_outage(store: LocalBlobStore) -> None:
+    ref = await store.put_bytes("jobs/j/a.wav", b"RIFF", "audio/wav")
+    path = store.root / ref.key
+    path.unlink()
+    path.symlink_to(path)  # ELOOP: unreadable whoever asks (root reads through any mode)
+    with pytest.raises(Outage):
+        await store.read_bytes(ref.key)
