@@ -20,6 +20,7 @@ from libs.servers import EmbeddedNats, EmbeddedPostgres
 from libs.servers.nats_cluster import NatsCluster
 from redub.runtime.dev_stack import SERVICES, DevStack
 from tests.support.fake_vendors import FakeVendors
+from tests.support.guarded_nats import GuardedNats
 from tests.support.supabase_storage_fake import RunningFake, StorageFake
 
 SERVERS_ENV = "REDUB_TEST_SERVERS"
@@ -193,6 +194,17 @@ def private_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Privat
 def private_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
     """A NATS server used only by this test, free to be stopped and restarted."""
     server = EmbeddedNats(tmp_path_factory.mktemp("private-nats"))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def guarded_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    """A NATS server whose one user (gw:pw) may publish anything but subscribe to inboxes only."""
+    server = GuardedNats(tmp_path_factory.mktemp("guarded-nats"))
     try:
         server.start()
         yield server

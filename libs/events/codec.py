@@ -101,18 +101,6 @@ def encode(event: RecordedEvent) -> bytes:
     return to_json(to_envelope(event))
 
 
-class _JobOnly(BaseModel):
-    job_id: UUID
-
-
-def job_of(data: str | bytes) -> UUID | None:
-    """The job of an event made by `encode` (its payload left unread); None if it is not one."""
-    try:
-        return _JobOnly.model_validate_json(data).job_id
-    except ValueError:
-        return None
-
-
 def decode(data: str | bytes) -> RecordedEvent:
     """The event in a JSON object made by `encode`, its payload upcast if it is older."""
     e = Envelope.model_validate_json(data)

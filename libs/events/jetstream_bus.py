@@ -1,16 +1,18 @@
 """The bus on NATS JetStream: one file-backed stream, durable pull consumers."""
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 import nats
+import nats.errors
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
 from libs.events.bus import Bus, Changed, ConsumerSpec, JobChanges, Subscription
 from libs.events.envelope import RecordedEvent
-from libs.events.jetstream_job_changes import NatsJobChanges
+from libs.events.jetstream_job_changes import NatsJobChanges, job_words
 from libs.events.jetstream_provision import (
     advisories_stream,
     advisories_stream_config,
@@ -21,7 +23,7 @@ from libs.events.jetstream_provision import (
     exhausted_config,
 )
 from libs.events.jetstream_subscription import ExhaustedSubscription, JetStreamSubscription
-from libs.events.wire import encode, subject_for
+from libs.events.wire import encode, subject_for, word_subject
 
 
 class JetStreamBus(Bus):
@@ -75,13 +77,23 @@ class JetStreamBus(Bus):
         learnt = self.nc.discovered_servers
         nc = await _connect([u.geturl() for u in self.nc.servers if u not in learnt])
         return await NatsJobChanges.start(
-            nc, self.prefix, changed, lambda: self._watchers.remove(changed)
+            nc, word_subject(self.prefix), changed, lambda: self._watchers.remove(changed)
         )
 
+    async def _tell(self, events: Sequence[RecordedEvent]) -> None:
+        """Name the events' jobs to this process's watchers, then to every other's."""
+        jobs = list(dict.fromkeys(e.job_id for e in events))
+        for changed in self._watchers:
+            for job in jobs:
+                changed(job)
+        # Fire and forget: a word lost with this connection is said again when the relay
+        # publishes the events, and a watcher serves nothing older than its own age bound.
+        with contextlib.suppress(nats.errors.Error):
+            await self.nc.publish(word_subject(self.prefix), job_words(jobs))
+
     async def publish(self, events: Sequence[RecordedEvent]) -> None:
-        for e in events:
-            for changed in self._watchers:
-                changed(e.job_id)
+        # Committed already: word goes first, whether or not the stream takes them now.
+        await self._tell(events)
         # Concurrent request-style publishes, each awaiting its PubAck. (nats-py's
         # `publish_async` keeps a slot for a publish that failed while reconnecting, so a
         # long outage would use up its slots and hang every later publish.)
@@ -100,6 +112,7 @@ class JetStreamBus(Bus):
     async def publish_in_order(self, events: Sequence[RecordedEvent]) -> None:
         """Publish `events` in their order (one connection keeps it), then await every
         PubAck; for `republish`, where a stream is rebuilt from the log."""
+        await self._tell(events)
         acks = [
             await self.js.publish_async(
                 subject_for(self.prefix, e.type),

@@ -1,6 +1,8 @@
-"""Word of published events' jobs on NATS: a plain (core) subscription to every event subject."""
+"""Word of published events' jobs on NATS: publishers name the jobs on a plain subject of
+their own (`wire.word_subject`), and watchers subscribe to it."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from uuid import UUID
 
 import structlog
 from nats.aio.client import Client
@@ -8,13 +10,12 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from libs.events.bus import Changed
-from libs.events.codec import job_of
 
 log = structlog.get_logger()
 
 
 class NatsJobChanges:
-    """Hears every event published to `<prefix>.>`, by any process, on its own connection."""
+    """Hears the jobs of every event published, by any process, on a connection of its own."""
 
     def __init__(
         self, nc: Client, sub: Subscription, subject: str, forget: Callable[[], None]
@@ -27,20 +28,18 @@ class NatsJobChanges:
 
     @classmethod
     async def start(
-        cls, nc: Client, prefix: str, changed: Changed, forget: Callable[[], None]
+        cls, nc: Client, subject: str, changed: Changed, forget: Callable[[], None]
     ) -> "NatsJobChanges":
-        """Subscribe, and return once the server has the subscription (word from then on)."""
+        """Subscribe to `subject`, and return once the server has the subscription."""
 
         async def heard(msg: Msg) -> None:
-            job = job_of(msg.data)
-            if job is not None:  # not an event: nothing a view is made of
+            for job in jobs_of(msg.data):
                 changed(job)
 
         # No client-side limit: nats-py drops what exceeds one (it tells only an error
         # callback), and a dropped word is a view served stale. `heard` does next to nothing;
         # a client that still falls behind is cut off by the server, and the reconnect
         # changes the epoch.
-        subject = f"{prefix}.>"
         sub = await nc.subscribe(subject, cb=heard, pending_msgs_limit=0, pending_bytes_limit=0)
         # The server answers a SUB it refuses (permissions) with -ERR before this PONG.
         await nc.flush()
@@ -54,7 +53,7 @@ class NatsJobChanges:
         if not self._refused and _refuses(self._nc.last_error, self._subject):
             self._refused = True
             log.warning(
-                "NATS refused the subscription to every event: job bodies are not kept",
+                "NATS refused the subscription to word of jobs: job bodies are not kept",
                 subject=self._subject,
             )
         if self._refused:
@@ -72,3 +71,19 @@ def _refuses(error: Exception | None, subject: str) -> bool:
     """Whether `error` is the server's refusal of a subscription to `subject`."""
     text = str(error).lower() if error is not None else ""
     return "permissions violation" in text and f'subscription to "{subject.lower()}"' in text
+
+
+def job_words(jobs: Sequence[UUID]) -> bytes:
+    """The message naming `jobs`: their ids, a line each."""
+    return "\n".join(str(j) for j in jobs).encode()
+
+
+def jobs_of(data: bytes) -> list[UUID]:
+    """The jobs a message made by `job_words` names; lines that are no id are skipped."""
+    jobs = []
+    for line in data.split(b"\n"):
+        try:
+            jobs.append(UUID(line.decode("ascii")))
+        except ValueError:  # UnicodeDecodeError is one
+            continue
+    return jobs

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from uuid import UUID
 
+import nats.js.errors
 import pytest
 
 from libs.events.jetstream_bus import JetStreamBus
@@ -79,31 +80,29 @@ async def test_watchers_hear_a_republish(bus: JetStreamBus, nats_url: str) -> No
     await changes.close()
 
 
-class GuardedNats(EmbeddedNats):
-    """A NATS server whose one user may publish anything but subscribe only to inboxes."""
-
-    def _command(self) -> list[str]:
-        config = self.data_dir / "guarded.conf"
-        config.write_text(
-            "authorization { users = [ { user: gw, password: pw, permissions: {"
-            ' publish: ">", subscribe: "_INBOX.>" } } ] }\n'
-        )
-        return [*super()._command(), "-c", str(config)]
-
-
 async def test_no_epoch_when_the_server_refuses_the_subscription(
-    tmp_path_factory: pytest.TempPathFactory,
+    guarded_nats: EmbeddedNats,
 ) -> None:
-    # A gateway whose NATS user may not subscribe to the events hears no word at all: its
-    # bodies must not be kept, or each is served stale for the whole age bound.
-    server = GuardedNats(tmp_path_factory.mktemp("guarded-nats"))
-    server.start()
-    try:
-        url = server.url.replace("nats://", "nats://gw:pw@")
-        bus = await JetStreamBus.connect(url, "GUARDED", "guarded")
-        changes = await bus.watch_jobs(lambda job: None)
-        assert changes.epoch() is None
-        await changes.close()
-        await bus.nc.close()
-    finally:
-        server.stop()
+    # A gateway whose NATS user may not subscribe to word of jobs hears none: its bodies
+    # must not be kept, or each is served stale for the whole age bound.
+    url = guarded_nats.url.replace("nats://", "nats://gw:pw@")
+    bus = await JetStreamBus.connect(url, "GUARDED", "guarded")
+    changes = await bus.watch_jobs(lambda job: None)
+    assert changes.epoch() is None
+    await changes.close()
+    await bus.nc.close()
+
+
+async def test_a_publish_to_a_lost_stream_fails_at_once_while_jobs_are_watched(
+    bus: JetStreamBus,
+) -> None:
+    # Word of jobs has a subject of its own: a watcher is no responder for the events'
+    # subjects, so a lost stream still answers "no responders" at once, not by a timeout.
+    changes = await bus.watch_jobs(lambda job: None)
+    await bus.js.delete_stream(bus.stream)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(nats.js.errors.NoStreamResponseError):
+        await bus.publish([recorded(1)])
+    assert asyncio.get_running_loop().time() - started < 2
+    await changes.close()
+    await bus.provision()  # for the fixture's teardown
