@@ -221,9 +221,11 @@ def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsClust
 
 
 @pytest.fixture
-def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., DevStack]]:
-    """Starts the whole system as separate processes; every stack is stopped afterwards."""
-    stacks: list[DevStack] = []
+def make_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., DevStack]:
+    """Starts the whole system as separate processes; every stack is stopped when the test
+    ends, before the servers and databases it uses are torn down."""
 
     def start(
         nats_url: str,
@@ -251,13 +253,15 @@ def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
             "REDUB_MAX_MINUTES_PER_DAY": "1000000",
         }
         stack = DevStack(settings, services=services, extra_env={**fast, **env})
-        stacks.append(stack)
+        # On the test's own finalizers (last in, first out, fixtures' teardowns included):
+        # this runs before the teardown of any fixture the test asked for, whatever their
+        # order. Were the database dropped or a private server stopped first, every service
+        # would sit in its reconnect loop until stopped, seconds per test.
+        request.node.addfinalizer(stack.stop)
         stack.start()
         return stack
 
-    yield start
-    for stack in stacks:
-        stack.stop()
+    return start
 
 
 @pytest.fixture

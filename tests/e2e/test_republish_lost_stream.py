@@ -5,6 +5,7 @@ import asyncio
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,17 @@ def _log_size(database_url: str) -> int:
         return int(conn.execute("SELECT count(*) FROM job_events").fetchone()[0])  # type: ignore[index]
 
 
+def _submit_at_once(stack: DevStack, voice: str, bed: str, n: int) -> list[str]:
+    """Submit `n` jobs concurrently (a client each); their ids."""
+
+    def one(_: int) -> str:
+        with client(stack.settings.gateway_url, stack.settings.jwt_secret) as c:
+            return str(submit(c, voice, bed, LANGUAGES)["job_id"])
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(one, range(n)))
+
+
 def _republish(stack: DevStack, stream: str) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "redub.cli.main", "republish", "--from", "1"],
@@ -72,7 +84,9 @@ def test_a_lost_stream_is_rebuilt_from_the_log(
         before = [submit(c, v, b, LANGUAGES)["job_id"] for _ in range(3)]
         asyncio.run(_delete_stream(nats_url, stream))
         # Accepted while the stream is gone (the log has them), but nothing moves them on.
-        during = [submit(c, v, b, LANGUAGES)["job_id"] for _ in range(3)]
+        # Each submission waits out the gateway's publish timeout (10 s: its own watchers
+        # are subscribed to the subjects, so no "no responders" comes back), so all at once.
+        during = _submit_at_once(stack, v, b, 3)
         time.sleep(1.0)
         stuck = [c.get(f"/v1/jobs/{j}").json()["status"] for j in during]
         assert stuck == ["submitted"] * 3

@@ -1,26 +1,23 @@
-"""Small WAV files for tests, written with the standard library."""
+"""Small WAV files for tests, written with the standard library's `wave` and numpy."""
 
-import math
-import struct
 import wave
 from pathlib import Path
+
+import numpy as np
 
 
 def tone_wav(
     path: Path, seconds: float, rate: int = 16_000, freq: float = 220.0, amplitude: float = 0.1
 ) -> Path:
     """A mono 16-bit sine tone (amplitude 0 gives silence)."""
-    frames = int(seconds * rate)
+    # Vectorised: a sample at a time in Python took ~10 s for a 10-minute programme's stems.
+    t = np.arange(int(seconds * rate), dtype=np.float64)
+    samples = amplitude * 32767 * np.sin(2 * np.pi * freq * t / rate)
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(
-            b"".join(
-                struct.pack("<h", int(amplitude * 32767 * math.sin(2 * math.pi * freq * i / rate)))
-                for i in range(frames)
-            )
-        )
+        w.writeframes(samples.astype("<i2").tobytes())  # truncated toward zero, as int() did
     return path
 
 

@@ -1,6 +1,7 @@
 """The fold over plain values is `evolve`: random streams folded both ways give the same
 views (their JSON) and the same `jobs` rows."""
 
+import functools
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -45,13 +46,12 @@ usages = st.lists(
 )
 
 
-@st.composite
-def job_stream(draw: st.DrawFn) -> list[Payload]:
-    """One job: submitted, then any of the events the fold knows, in any order."""
-    langs = draw(st.lists(st.sampled_from(LANGS), min_size=1, max_size=3, unique=True))
+@functools.cache
+def steps(langs: tuple[str, ...]) -> st.SearchStrategy[Payload]:
+    """Any event the fold knows, for a job in `langs`. Built once per tuple: Hypothesis
+    validates every strategy it is handed, and rebuilding these per draw took most of the run."""
     lang = st.sampled_from(langs)
-    retention = draw(st.sampled_from([48, 0.5, 720.25]))
-    step = st.one_of(
+    return st.one_of(
         st.builds(lambda u: transcript(langs).model_copy(update={"usage": u}), usages),
         st.builds(lambda la, u: translation(la).model_copy(update={"usage": u}), lang, usages),
         st.builds(lambda la, u: speech(la).model_copy(update={"usage": u}), lang, usages),
@@ -64,12 +64,20 @@ def job_stream(draw: st.DrawFn) -> list[Payload]:
             attempts=st.integers(1, 5),
         ),
         st.builds(LanguageFailed, language=lang, stage=st.just("synthesizer"), reason=st.text()),
-        st.builds(JobCompleted, languages=st.just(langs)),
+        st.builds(JobCompleted, languages=st.just(list(langs))),
         st.builds(JobFailed, stage=st.just("transcriber"), reason=st.text(max_size=20)),
         st.builds(JobCancelled, requested_by=st.none() | st.just(uuid4())),
         st.builds(DeletionRequested, reason=st.sampled_from(["retention", "user"])),
         st.builds(ArtifactsPurged, keys=st.just(["k"]), bytes=st.integers(0, 10)),
     )
+
+
+@st.composite
+def job_stream(draw: st.DrawFn) -> list[Payload]:
+    """One job: submitted, then any of the events the fold knows, in any order."""
+    langs = draw(st.lists(st.sampled_from(LANGS), min_size=1, max_size=3, unique=True))
+    retention = draw(st.sampled_from([48, 0.5, 720.25]))
+    step = steps(tuple(langs))
     return [submitted(langs, retention_hours=retention), *draw(st.lists(step, max_size=14))]
 
 
