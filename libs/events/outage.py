@@ -19,6 +19,9 @@ _OUTAGE: tuple[type[BaseException], ...] = (
     TimeoutError,  # a pool acquire or a publish that got no answer
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,  # the connection went away under a query
+    # ...or between a query's steps: "cannot switch to state N; another operation ... is in
+    # progress" from a connection the server closed as it went down.
+    asyncpg.InternalClientError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.AdminShutdownError,

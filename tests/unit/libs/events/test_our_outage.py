@@ -1,9 +1,10 @@
 """Which errors of a handler are our infrastructure's outage (held) and which are faults of
 the work (failed): only `Outage`, never a bare OSError, a timeout or a vendor's error."""
 
+import asyncpg
 import httpx
 
-from libs.events.outage import Outage, is_our_outage
+from libs.events.outage import Outage, is_our_outage, is_outage
 from libs.events.stage import TransientError
 from libs.storage.supabase_store import StorageRefused, StorageUnavailable
 
@@ -39,3 +40,14 @@ def test_os_errors_timeouts_and_vendor_errors_are_not_ours() -> None:
 def test_a_group_is_ours_only_when_all_its_errors_are() -> None:
     assert is_our_outage(ExceptionGroup("lines", [Outage("a"), StorageUnavailable("b")]))
     assert not is_our_outage(ExceptionGroup("lines", [Outage("a"), ValueError("bad line")]))
+
+
+def test_a_database_connection_lost_mid_query_is_an_outage() -> None:
+    for exc in (
+        asyncpg.InterfaceError("connection is closed"),
+        # What a query meets when the server closed its connection between two steps.
+        asyncpg.InternalClientError("cannot switch to state 12; another operation is in progress"),
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+    ):
+        assert is_outage(_raised_from(RuntimeError("committing"), exc)), exc
+    assert not is_outage(asyncpg.UniqueViolationError("duplicate key"))
