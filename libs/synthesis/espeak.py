@@ -1,7 +1,9 @@
 """Text-to-speech with the espeak-ng command-line synthesiser (robotic, but offline and fast)."""
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from libs.billing.price_table import DEFAULT_PRICE_TABLE, PriceTable
@@ -46,6 +48,9 @@ class EspeakTextToSpeech:
             )
             for v in VARIANTS
         )
+
+    def paid_slot(self) -> AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()  # free: nothing paid to lose
 
     async def synthesize(self, text: str, language: str, voice: Voice, out: Path) -> Speech:
         """Speak `text` into the WAV `out`; raises UnsupportedLanguage or SynthesisError."""

@@ -1,8 +1,10 @@
 """A text-to-speech stand-in that writes silence of a plausible length, for benchmarks."""
 
+import contextlib
 import io
 import wave
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +29,9 @@ class InstantTextToSpeech:
     def voices(self, language: str) -> Sequence[Voice]:
         """One silent voice, whatever the language."""
         return (Voice(id="silence", language=language, label="silence"),)
+
+    def paid_slot(self) -> AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()  # free: nothing paid to lose
 
     async def synthesize(self, text: str, language: str, voice: Voice, out: Path) -> Speech:
         """Write silence lasting roughly as long as speaking `text` would."""

@@ -1,6 +1,7 @@
 """The interface every text-to-speech backend implements."""
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -41,4 +42,9 @@ class TextToSpeech(Protocol):
 
     async def synthesize(self, text: str, language: str, voice: Voice, out: Path) -> Speech:
         """Write `text` spoken in `language` by `voice` as a WAV to `out`."""
+        ...
+
+    def paid_slot(self) -> AbstractAsyncContextManager[None]:
+        """Held from before a paid `synthesize` until its clip is stored, so what a crash
+        can lose (paid, not yet stored) stays within the vendor's bound; free: nothing."""
         ...

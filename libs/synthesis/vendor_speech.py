@@ -4,6 +4,7 @@ raw 16-bit PCM, and the answer kept as a priced WAV."""
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from libs.billing.price_table import PriceTable
@@ -33,6 +34,9 @@ class VendorTextToSpeech(ABC):
     @abstractmethod
     async def _pcm(self, text: str, language: str, voice: Voice) -> bytes:
         """One try at the vendor's PCM for `text`; its failures as `VendorError`s."""
+
+    def paid_slot(self) -> AbstractAsyncContextManager[None]:
+        return self._session.held()
 
     async def synthesize(self, text: str, language: str, voice: Voice, out: Path) -> Speech:
         if not self.voices(language):

@@ -2,7 +2,9 @@
 concurrent calls, and the retry policy every call goes through."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -13,6 +15,8 @@ from libs.vendors.paid_calls import check_call_wanted
 from libs.vendors.retry import RetryPolicy, with_retries
 
 T = TypeVar("T")
+# The sessions whose slot the running task holds (`VendorSession.held`): its calls use it.
+_HOLDING: ContextVar[frozenset[int]] = ContextVar("vendor_slots_held", default=frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,8 @@ class VendorSession:
         whose work failed while it waited for the bound is not sent (`CallNotStarted`)."""
 
         async def gated() -> T:
-            async with self._gate:
+            held = id(self) in _HOLDING.get()
+            async with contextlib.nullcontext() if held else self._gate:
                 check_call_wanted()
                 self.in_flight += 1
                 try:
@@ -72,6 +77,18 @@ class VendorSession:
                     self.in_flight -= 1
 
         return await with_retries(gated, self.config.retry)
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """One of the bound's slots, held across the task's calls and the keeping of what
+        they paid for: a process then holds at most `max_concurrent` paid results not yet
+        stored, all a crash can lose. (Backoffs inside it keep the slot.)"""
+        async with self._gate:
+            token = _HOLDING.set(_HOLDING.get() | {id(self)})
+            try:
+                yield
+            finally:
+                _HOLDING.reset(token)
 
     async def aclose(self) -> None:
         """Close the HTTP clients (their pooled connections)."""

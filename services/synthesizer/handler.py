@@ -241,10 +241,12 @@ class Synthesizer(Stage[TranslationReady]):
         kept = self.unstored_clips.take(entry_id)
         if kept is not None:  # paid by a try that met an outage, and committed nothing
             return await self._store_clip(cache, key, entry_id, kept, text)
-        with scratch_files("clip.wav") as [path]:
-            speech = await tts.synthesize(text, lang, voice, path)
-            made = _KeptClip(path, speech.duration_s, speech.usage)
-            return await self._store_clip(cache, key, entry_id, made, text)
+        # The vendor's slot is held until the clip is stored, not only through the call.
+        async with tts.paid_slot():
+            with scratch_files("clip.wav") as [path]:
+                speech = await tts.synthesize(text, lang, voice, path)
+                made = _KeptClip(path, speech.duration_s, speech.usage)
+                return await self._store_clip(cache, key, entry_id, made, text)
 
     async def _store_clip(
         self, cache: JobResultCache, key: str, entry_id: str, clip: _KeptClip, text: str
