@@ -1,13 +1,14 @@
 """Word of published events' jobs on NATS: publishers name the jobs on a plain subject of
 their own (`wire.word_subject`), and watchers subscribe to it."""
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 
 from libs.events.bus import Changed
 
@@ -17,22 +18,30 @@ log = structlog.get_logger()
 class NatsJobChanges:
     """Hears the jobs of every event published, by any process, on a connection of its own."""
 
-    def __init__(
-        self, nc: Client, sub: Subscription, subject: str, forget: Callable[[], None]
-    ) -> None:
+    def __init__(self, nc: Client, subject: str, forget: Callable[[], None]) -> None:
         self._nc = nc
-        self._sub = sub
         self._subject = subject
         self._forget = forget
         self._refused = False
+        # Set once this connection heard anything (its own probe first): until then the
+        # subscription is not known to work (a refusal may not even have been told yet).
+        self._hearing = asyncio.Event()
 
     @classmethod
     async def start(
-        cls, nc: Client, subject: str, changed: Changed, forget: Callable[[], None]
+        cls,
+        nc: Client,
+        subject: str,
+        changed: Changed,
+        forget: Callable[[], None],
+        probe_timeout_s: float = 5.0,
     ) -> "NatsJobChanges":
-        """Subscribe to `subject`, and return once the server has the subscription."""
+        """Subscribe to `subject`; return once a probe sent to it came back (or the time is
+        up: then no epoch until some word is heard)."""
+        changes = cls(nc, subject, forget)
 
         async def heard(msg: Msg) -> None:
+            changes._hearing.set()
             for job in jobs_of(msg.data):
                 changed(job)
 
@@ -40,23 +49,29 @@ class NatsJobChanges:
         # callback), and a dropped word is a view served stale. `heard` does next to nothing;
         # a client that still falls behind is cut off by the server, and the reconnect
         # changes the epoch.
-        sub = await nc.subscribe(subject, cb=heard, pending_msgs_limit=0, pending_bytes_limit=0)
-        # The server answers a SUB it refuses (permissions) with -ERR before this PONG.
-        await nc.flush()
-        changes = cls(nc, sub, subject, forget)
-        changes.epoch()  # notes a refusal while it is still the last error
+        await nc.subscribe(subject, cb=heard, pending_msgs_limit=0, pending_bytes_limit=0)
+        await nc.publish(subject, b"")  # names no job
+        deadline = asyncio.get_running_loop().time() + probe_timeout_s
+        while not (changes._hearing.is_set() or changes._refusal_told()):
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changes._hearing.wait(), 0.05)
         return changes
 
-    def epoch(self) -> int | None:
+    def _refusal_told(self) -> bool:
         # A refused subscription hears nothing, and nats-py only tells its error callback and
-        # `last_error` (at start, or when it subscribes again after a reconnect): no epoch.
+        # `last_error` (at start, or when it subscribes again after a reconnect).
         if not self._refused and _refuses(self._nc.last_error, self._subject):
             self._refused = True
             log.warning(
                 "NATS refused the subscription to word of jobs: job bodies are not kept",
                 subject=self._subject,
             )
-        if self._refused:
+        return self._refused
+
+    def epoch(self) -> int | None:
+        if self._refusal_told() or not self._hearing.is_set():
             return None
         # Events published while disconnected are never heard: each reconnect is a new epoch.
         return int(self._nc.stats["reconnects"]) if self._nc.is_connected else None
