@@ -60,9 +60,15 @@ def text_row(x: BillingLine) -> tuple[int | str | None, ...]:
 _SEPARATORS = len(FIELDS) - 1
 
 
-def _plain(text: str) -> bool:
-    # `in` scans a string several times faster than a regular expression's character class.
-    return text.count(",") == _SEPARATORS and not ('"' in text or "\r" in text or "\n" in text)
+def _plain(row: str) -> bool:
+    # `row` ends in its own "\r\n" and holds no other. (`in` and `count` scan a string
+    # several times faster than a regular expression's character class.)
+    return (
+        row.count(",") == _SEPARATORS
+        and '"' not in row
+        and row.count("\r") == 1
+        and row.count("\n") == 1
+    )
 
 
 class CsvWriter:
@@ -75,16 +81,26 @@ class CsvWriter:
         self._csv.writerow(FIELDS)
 
     def write(self, lines: Iterable[BillingLine]) -> None:
-        # A row that needs no quoting (nearly every one) is joined here, several times faster
-        # than by the csv module's writer, which writes the others (None as an empty field).
-        for line in lines:
-            row = text_row(line)
-            text = ",".join(["" if v is None else str(v) for v in row])
+        # A row that needs no quoting (nearly every one) is formatted here in one f-string,
+        # several times faster than by the csv module's writer, which writes the others
+        # (None as an empty field). The f-string is `text_row` joined by commas.
+        for x in lines:
+            (
+                position, recorded_at, occurred_at, event_id, line, job_id, user_id,
+                event_type, language, vendor, model, unit, quantity, unit_price, amount,
+                currency, price_table,
+            ) = x  # fmt: skip
+            text = (
+                f"{position},{recorded_at},{occurred_at},{event_id},{line},{job_id},"
+                f"{'' if user_id is None else user_id},{event_type},"
+                f"{'' if language is None else language},{vendor},"
+                f"{'' if model is None else model},{unit},{quantity:f},{unit_price:f},"
+                f"{amount:f},{currency},{'' if price_table is None else price_table}\r\n"
+            )
             if _plain(text):
                 self._text.write(text)
-                self._text.write("\r\n")
             else:
-                self._csv.writerow(row)
+                self._csv.writerow(text_row(x))
         self._flush()
 
     def _flush(self) -> None:
