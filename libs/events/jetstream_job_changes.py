@@ -23,9 +23,13 @@ class NatsJobChanges:
         self._subject = subject
         self._forget = forget
         self._refused = False
-        # Set once this connection heard anything (its own probe first): until then the
-        # subscription is not known to work (a refusal may not even have been told yet).
-        self._hearing = asyncio.Event()
+        # The connection (counted by reconnects) on which something was heard: a message
+        # routed to us proves the server holds our subscription, which a reconnect renews.
+        # Until then nothing counts as heard (a refusal may not even have been told yet).
+        self._heard_on: int | None = None
+        self._probed_on: int | None = None
+        self._heard = asyncio.Event()
+        self._probes: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def start(
@@ -41,7 +45,8 @@ class NatsJobChanges:
         changes = cls(nc, subject, forget)
 
         async def heard(msg: Msg) -> None:
-            changes._hearing.set()
+            changes._heard_on = changes._connection()
+            changes._heard.set()
             for job in jobs_of(msg.data):
                 changed(job)
 
@@ -50,14 +55,16 @@ class NatsJobChanges:
         # a client that still falls behind is cut off by the server, and the reconnect
         # changes the epoch.
         await nc.subscribe(subject, cb=heard, pending_msgs_limit=0, pending_bytes_limit=0)
-        await nc.publish(subject, b"")  # names no job
         deadline = asyncio.get_running_loop().time() + probe_timeout_s
-        while not (changes._hearing.is_set() or changes._refusal_told()):
+        while changes.epoch() is None and not changes._refused:
             if asyncio.get_running_loop().time() > deadline:
                 break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changes._hearing.wait(), 0.05)
+                await asyncio.wait_for(changes._heard.wait(), 0.05)
         return changes
+
+    def _connection(self) -> int:
+        return int(self._nc.stats["reconnects"])
 
     def _refusal_told(self) -> bool:
         # A refused subscription hears nothing, and nats-py only tells its error callback and
@@ -71,10 +78,23 @@ class NatsJobChanges:
         return self._refused
 
     def epoch(self) -> int | None:
-        if self._refusal_told() or not self._hearing.is_set():
+        # Events published while disconnected are never heard: each reconnect is a new epoch,
+        # which counts once something was heard on it (a probe of ours, if nothing else).
+        if self._refusal_told() or not self._nc.is_connected:
             return None
-        # Events published while disconnected are never heard: each reconnect is a new epoch.
-        return int(self._nc.stats["reconnects"]) if self._nc.is_connected else None
+        connection = self._connection()
+        if self._heard_on == connection:
+            return connection
+        if self._probed_on != connection:
+            self._probed_on = connection
+            probe = asyncio.get_running_loop().create_task(self._probe())
+            self._probes.add(probe)
+            probe.add_done_callback(self._probes.discard)
+        return None
+
+    async def _probe(self) -> None:
+        with contextlib.suppress(Exception):  # reconnecting again: the next epoch probes
+            await self._nc.publish(self._subject, b"")  # names no job
 
     async def close(self) -> None:
         self._forget()
