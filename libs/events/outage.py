@@ -13,7 +13,7 @@ class Outage(Exception):
 
 # An outage of PostgreSQL or NATS is not a job's fault: work that meets one is held and
 # retried, and no delivery of the job's message is charged for it.
-_OUTAGE: tuple[type[BaseException], ...] = (
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     Outage,
     OSError,  # refused, reset, unreachable (ConnectionError is one)
     TimeoutError,  # a pool acquire or a publish that got no answer
@@ -42,7 +42,7 @@ _OUTAGE: tuple[type[BaseException], ...] = (
 
 def is_outage(exc: BaseException) -> bool:
     """True when `exc` (or what caused it) says a server was unreachable."""
-    return _caused_by(exc, _OUTAGE)
+    return _caused_by(exc, OUTAGE_ERRORS)
 
 
 def is_our_outage(exc: BaseException) -> bool:

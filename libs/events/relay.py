@@ -12,12 +12,16 @@ from libs.observability.metrics import RELAY_REPUBLISHED
 log = structlog.get_logger()
 
 
-async def publish_committed(outbox: Outbox, bus: Bus, events: list[RecordedEvent]) -> bool:
-    """Publish fresh commits and clear them from the outbox; on failure the relay retries."""
+async def publish_committed(
+    outbox: Outbox, bus: Bus, events: list[RecordedEvent], within_s: float | None = None
+) -> bool:
+    """Publish fresh commits and clear them from the outbox; on failure, or past `within_s`,
+    the relay publishes them later (a duplicate is dropped by its message id)."""
     if not events:
         return True
     try:
-        await bus.publish(events)
+        async with asyncio.timeout(within_s):
+            await bus.publish(events)
         await outbox.mark_published([e.position for e in events])
     except Exception as exc:  # the outbox keeps them; the relay will publish them later
         log.warning("publish deferred to relay", error=repr(exc), events=len(events))

@@ -47,6 +47,10 @@ class AudioFacts:
     sample_rate: int
 
 
+# Beyond 7.1 the measuring decode's downmix has no layout to go by (and no stem is made so).
+MAX_CHANNELS = 8
+
+
 def judge_streams(info: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The container and the one audio stream of ffprobe's JSON, or `MediaRefused` (pure)."""
     container = str(info.get("format", {}).get("format_name", ""))
@@ -65,6 +69,13 @@ def judge_streams(info: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise MediaRefused(
             "unsupported_codec",
             f"Audio encoded as {codec or 'unknown'} is not accepted; use {FORMATS_IN_WORDS}.",
+        )
+    channels = int(audio[0].get("channels") or 0)
+    if channels > MAX_CHANNELS:
+        raise MediaRefused(
+            "too_many_channels",
+            f"The audio has {channels} channels; stems of up to {MAX_CHANNELS} (7.1) are "
+            "accepted: export the stem in stereo or 5.1.",
         )
     return container, audio[0]
 

@@ -5,7 +5,7 @@ import base64
 import binascii
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4, uuid5
 
@@ -59,6 +59,10 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+# A request waits this long for the bus to take what it committed; past it (NATS away) the
+# outbox relay publishes instead, and the client is answered at once.
+REQUEST_PUBLISH_S = 1.0
+FINISHED = frozenset({"completed", "failed", "cancelled"})
 # What a 422 from `POST /v1/jobs` may say (`error.code`), beyond an invalid body.
 SUBMISSION_REFUSED = (
     "The request cannot be done as sent; `error.code` says why: `invalid_request` (the body; "
@@ -66,7 +70,8 @@ SUBMISSION_REFUSED = (
     "`no_voice_for_language`, `unknown_voice` (a voice map entry names a voice the target "
     "language's provider lacks; `details` lists each entry with `field`, `speaker`, `voice`, "
     "`language`, `provider` and `available_voices`), `premium_voice_unavailable`, "
-    "`stem_duration_mismatch`, `idempotency_key_reused` and others, each with a message "
+    "`stem_duration_mismatch`, `wrong_stem_kind`, `idempotency_key_reused` and others, each "
+    "with a message "
     "saying what to change."
 )
 
@@ -93,8 +98,8 @@ async def submit_job(
     s = ctx.settings
     # One transaction as the caller: reads, limits, the append and the view it leaves.
     async with user_session(ctx.store.pool, user) as db:
-        voice = await get_upload(db.db, body.voice_upload_id, user.user_id)
-        background = await get_upload(db.db, body.background_upload_id, user.user_id)
+        voice = await get_upload(db.db, body.voice_upload_id, user.user_id, "voice")
+        background = await get_upload(db.db, body.background_upload_id, user.user_id, "background")
         payload = build_submission(
             body, voice, background, user.user_id, s, ctx.languages, ctx.speech
         )
@@ -127,7 +132,7 @@ async def submit_job(
             )
         return json_response(job_out(view))
     # Committed: publish now; should NATS be away, the outbox relay publishes it later.
-    await publish_committed(ctx.store, ctx.bus, recorded)
+    await publish_committed(ctx.store, ctx.bus, recorded, within_s=REQUEST_PUBLISH_S)
     assert view is not None
     return JSONResponse(
         job_out(view).model_dump(mode="json"),
@@ -220,6 +225,7 @@ async def delete_artifacts(job_id: UUID, user: User, ctx: Ctx) -> Response:
             "description": "The job's events as JSON, or live as Server-Sent Events "
             "(`Accept: text/event-stream`, resumable with `Last-Event-ID`).",
         },
+        204: {"description": "Live events asked after the last event of a finished job"},
         **errors(404),
     },
 )
@@ -236,6 +242,10 @@ async def job_events(
     events = await _events_after(ctx, user, job_id, start)
     if "text/event-stream" not in request.headers.get("accept", ""):
         return events
+    if not events and (await read_own_job(ctx, user, job_id)).status in FINISHED:
+        # Resumed after the last event of a finished job (an EventSource reconnects by
+        # itself once the stream ends): 204 tells it to stop, where a stream would stay open.
+        return Response(status_code=204)
     return StreamingResponse(
         _live(ctx, user, job_id, start, events),
         media_type="text/event-stream",
@@ -280,7 +290,7 @@ async def _append_to_own_job(
             except ConcurrencyError:
                 continue  # a stage appended meanwhile: decide again on the new view
             after = await own_job(db, job_id)
-        await publish_committed(ctx.store, ctx.bus, recorded or [])
+        await publish_committed(ctx.store, ctx.bus, recorded or [], within_s=REQUEST_PUBLISH_S)
         return after, True
     raise ApiError(409, "job_busy", "The job changed while this request ran; send it again.")
 
@@ -303,7 +313,10 @@ def _deletion(view: JobView, user: UUID) -> Payload | None:
             "The job is still running; cancel it first, then delete its artifacts.",
         )
     known = purgeable(view)
-    if not known:
+    # Asked already, and the janitor has not purged since: asking again changes nothing.
+    asked = view.deletion_requested_at
+    pending = asked is not None and (view.purged_at is None or view.purged_at < asked)
+    if not known or pending:
         return None
     return DeletionRequested(reason="user", requested_by=user, known=known)
 
@@ -329,7 +342,7 @@ async def _live(
         for e in events:
             after = e.seq
             yield f"id: {e.seq}\nevent: {e.type}\ndata: {e.model_dump_json()}\n\n".encode()
-        if events and events[-1].status in {"completed", "failed", "cancelled"}:
+        if events and events[-1].status in FINISHED:
             return
         if idle >= ctx.settings.sse_keepalive_s:
             idle = 0.0
@@ -348,8 +361,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, job = json.loads(raw)
-        return datetime.fromisoformat(at), UUID(job)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        return datetime.fromisoformat(at).astimezone(UTC), UUID(job)
+    except (binascii.Error, ValueError, TypeError, AttributeError, OverflowError) as exc:
         raise ApiError(
             422,
             "invalid_cursor",

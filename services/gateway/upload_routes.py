@@ -3,6 +3,7 @@ or send a small one directly. `/v1/blobs/…`: the local store's signed URLs."""
 
 import asyncio
 import hashlib
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,6 +165,13 @@ async def upload_file(
     upload_id = uuid4()
     key = upload_key(user.user_id, upload_id)
     content_type = file.content_type or "application/octet-stream"
+    if not re.fullmatch(AUDIO_TYPES, content_type) or len(content_type) > 100:
+        raise ApiError(
+            422,
+            "unsupported_content_type",
+            "The file's content type must be an audio type (audio/*, application/ogg, "
+            "application/octet-stream, video/mp4 or video/webm).",
+        )
     with scratch_files("stem") as [path]:
         size = await asyncio.to_thread(_spool, file, path)
         if size == 0:

@@ -92,14 +92,24 @@ async def mark_refused(db: OneConnection, upload_id: UUID, reason: str) -> None:
     )
 
 
-async def get_upload(db: OneConnection, upload_id: UUID, user_id: UUID) -> UploadRecord:
-    """The caller's verified, unpurged upload, or an `ApiError` saying what is wrong."""
+async def get_upload(
+    db: OneConnection, upload_id: UUID, user_id: UUID, kind: str | None = None
+) -> UploadRecord:
+    """The caller's verified, unpurged upload (declared as `kind`, or as no kind), or an
+    `ApiError` saying what is wrong."""
     row = await find_upload(db, upload_id)
     if row is None or row.user_id != user_id:
         raise ApiError(
             404,
             "upload_not_found",
             f"No upload {upload_id} exists for this account; upload the stem first.",
+        )
+    if kind is not None and row.kind is not None and row.kind != kind:
+        raise ApiError(
+            422,
+            "wrong_stem_kind",
+            f"Upload {upload_id} was declared as the {row.kind} stem; name it as the "
+            f"{row.kind}, or upload the {kind} stem.",
         )
     if row.purged_at is not None:
         raise ApiError(410, "upload_purged", f"Upload {upload_id} was deleted; upload it again.")
