@@ -28,7 +28,6 @@ class NatsJobChanges:
         # Until then nothing counts as heard (a refusal may not even have been told yet).
         self._heard_on: int | None = None
         self._probed_on: int | None = None
-        self._heard = asyncio.Event()
         self._probes: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -46,7 +45,6 @@ class NatsJobChanges:
 
         async def heard(msg: Msg) -> None:
             changes._heard_on = changes._connection()
-            changes._heard.set()
             for job in jobs_of(msg.data):
                 changed(job)
 
@@ -59,8 +57,7 @@ class NatsJobChanges:
         while changes.epoch() is None and not changes._refused:
             if asyncio.get_running_loop().time() > deadline:
                 break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changes._heard.wait(), 0.05)
+            await asyncio.sleep(0.01)
         return changes
 
     def _connection(self) -> int:

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.auth.tokens import Principal
 from libs.config.settings import Settings
-from libs.events.outage import OUTAGE_ERRORS, Outage
+from libs.events.outage import OUTAGE_ERRORS
 from libs.languages.support import LanguageSupport
 from services.gateway.auth import BearerAuth, current_principal, token_verifier
 from services.gateway.body_limit import BodyLimit
@@ -41,11 +41,9 @@ def create_app(ctx: GatewayContext) -> FastAPI:
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
-    # An outage an adapter names (Storage answering 503, say) is expected: the same 503, but
-    # answered in place rather than by the last-resort handler, which re-raises.
-    app.add_exception_handler(Outage, unexpected_error_handler)
-    # So are our servers' own outages (PostgreSQL refusing, NATS away): a handler of its own
-    # keeps the connection usable, where the last resort's re-raise makes uvicorn drop it.
+    # An outage (Storage answering 503, PostgreSQL refusing, NATS away) is expected: the same
+    # 503, but answered in place, which keeps the connection usable, where the last-resort
+    # handler's re-raise makes uvicorn drop it.
     for kind in OUTAGE_ERRORS:
         if issubclass(kind, Exception):
             app.add_exception_handler(kind, unexpected_error_handler)

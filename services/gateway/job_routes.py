@@ -17,7 +17,7 @@ from libs.events.catalogue import DeletionRequested, JobCancelled, Payload
 from libs.events.codec import EVENT_COLUMNS, event_from_row
 from libs.events.commit import Commit, ConcurrencyError, HandledKey
 from libs.events.envelope import NewEvent
-from libs.events.job_view import JobView
+from libs.events.job_view import TERMINAL_JOB, JobView
 from libs.events.relay import publish_committed
 from libs.events.retention import purgeable
 from services.gateway.auth import current_principal
@@ -62,7 +62,6 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 # A request waits this long for the bus to take what it committed; past it (NATS away) the
 # outbox relay publishes instead, and the client is answered at once.
 REQUEST_PUBLISH_S = 1.0
-FINISHED = frozenset({"completed", "failed", "cancelled"})
 # What a 422 from `POST /v1/jobs` may say (`error.code`), beyond an invalid body.
 SUBMISSION_REFUSED = (
     "The request cannot be done as sent; `error.code` says why: `invalid_request` (the body; "
@@ -242,7 +241,7 @@ async def job_events(
     events = await _events_after(ctx, user, job_id, start)
     if "text/event-stream" not in request.headers.get("accept", ""):
         return events
-    if not events and (await read_own_job(ctx, user, job_id)).status in FINISHED:
+    if not events and (await read_own_job(ctx, user, job_id)).terminal:
         # Resumed after the last event of a finished job (an EventSource reconnects by
         # itself once the stream ends): 204 tells it to stop, where a stream would stay open.
         return Response(status_code=204)
@@ -342,7 +341,7 @@ async def _live(
         for e in events:
             after = e.seq
             yield f"id: {e.seq}\nevent: {e.type}\ndata: {e.model_dump_json()}\n\n".encode()
-        if events and events[-1].status in FINISHED:
+        if events and events[-1].status in TERMINAL_JOB:
             return
         if idle >= ctx.settings.sse_keepalive_s:
             idle = 0.0
