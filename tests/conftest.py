@@ -190,26 +190,24 @@ def private_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Privat
         yield servers
 
 
-@pytest.fixture
-def private_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
-    """A NATS server used only by this test, free to be stopped and restarted."""
-    server = EmbeddedNats(tmp_path_factory.mktemp("private-nats"))
+def _running(server: EmbeddedNats) -> Iterator[EmbeddedNats]:
     try:
         server.start()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def private_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    """A NATS server used only by this test, free to be stopped and restarted."""
+    yield from _running(EmbeddedNats(tmp_path_factory.mktemp("private-nats")))
 
 
 @pytest.fixture
 def guarded_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
     """A NATS server whose one user (gw:pw) may publish anything but subscribe to inboxes only."""
-    server = GuardedNats(tmp_path_factory.mktemp("guarded-nats"))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from _running(GuardedNats(tmp_path_factory.mktemp("guarded-nats")))
 
 
 @pytest.fixture

@@ -51,9 +51,9 @@ def wav_frames(data: bytes, folder: Path, name: str) -> tuple[int, int]:
 Programme = tuple[Path, Path]
 
 
-def programmes(tmp: Path) -> dict[str, Programme]:
-    voice, bed = asyncio.run(make_demo_stems(tmp / "demo"))
-    out: dict[str, Programme] = {}
+def transcoder(tmp: Path, voice: Path, bed: Path, out: dict[str, Programme]) -> Callable[..., None]:
+    """`make(name, voice_args, voice_ext, bed_args, bed_ext)`: both stems re-encoded by
+    ffmpeg with those arguments, added to `out` as `name`."""
 
     def make(name: str, voice_args: list[str], v_ext: str, bed_args: list[str], b_ext: str) -> None:
         v, b = tmp / f"{name}-voice.{v_ext}", tmp / f"{name}-bed.{b_ext}"
@@ -61,6 +61,14 @@ def programmes(tmp: Path) -> dict[str, Programme]:
         ffmpeg("-i", str(bed), *bed_args, str(b))
         out[name] = (v, b)
 
+    return make
+
+
+def programmes(tmp: Path) -> dict[str, Programme]:
+    voice, bed = asyncio.run(make_demo_stems(tmp / "demo"))
+    out: dict[str, Programme] = {}
+
+    make = transcoder(tmp, voice, bed, out)
     make(
         "8k-mono-voice_96k-5.1-flac24-bed",
         ["-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le"], "wav",
@@ -146,12 +154,7 @@ def more_programmes(tmp: Path) -> dict[str, Programme]:
     voice, bed = asyncio.run(make_demo_stems(tmp / "demo"))
     out: dict[str, Programme] = {}
 
-    def make(name: str, voice_args: list[str], v_ext: str, bed_args: list[str], b_ext: str) -> None:
-        v, b = tmp / f"{name}-voice.{v_ext}", tmp / f"{name}-bed.{b_ext}"
-        ffmpeg("-i", str(voice), *voice_args, str(v))
-        ffmpeg("-i", str(bed), *bed_args, str(b))
-        out[name] = (v, b)
-
+    make = transcoder(tmp, voice, bed, out)
     make(
         "7.1-voice_192k-bed",
         ["-af", "pan=7.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0|SL=c0|SR=c0"], "wav",

@@ -17,7 +17,8 @@ from tests.support.api import (
     upload,
     wait_finished,
 )
-from tests.support.dub_checks import check_dub, decoded_frames
+from tests.support.dub_checks import check_dub
+from tests.support.dub_lengths import decoded_frames
 from tests.support.observed_programme import observed_programme
 
 

@@ -32,21 +32,23 @@ from services.mixer.manifest import (
 )
 from services.mixer.words import words_files
 from tests.support.dub_checks import (
-    AAC_FRAME,
-    aac_decoded_frames,
     check_captions,
-    check_declared,
     check_dub,
-    check_durations,
     check_lines,
     check_manifest,
     check_reported_loudness,
     check_timeline,
     check_voice_in_slots,
     check_words,
+    measure_loudness,
+)
+from tests.support.dub_lengths import (
+    AAC_FRAME,
+    aac_decoded_frames,
+    check_declared,
+    check_durations,
     declared_frames,
     decoded_frames,
-    measure_loudness,
 )
 from tests.support.programmes import RATE, Programme, build_programme
 

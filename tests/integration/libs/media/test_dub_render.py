@@ -15,7 +15,7 @@ from libs.media.ffmpeg_run import run_ffmpeg, run_ffmpeg_logged
 from libs.media.loudness_plan import LoudnessTarget
 from libs.media.loudness_report import Loudness, loudness_summary
 from libs.media.voice_stem import PlacedLine
-from tests.support.dub_checks import aac_decoded_frames, declared_frames
+from tests.support.dub_lengths import aac_decoded_frames, declared_frames
 from tests.support.samples import ENGLISH, FRENCH
 
 RATE = 48_000

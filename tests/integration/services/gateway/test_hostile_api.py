@@ -73,14 +73,17 @@ def test_a_tampered_cursor_is_a_client_error_not_a_retryable_outage(
     assert r.json()["error"]["code"] == "invalid_cursor"
 
 
-def test_concurrent_submissions_with_one_idempotency_key_make_one_job(
-    gateway_stack: DevStack, tmp_path: Path
-) -> None:
-    user = uuid4()
+def _stems(gateway_stack: DevStack, user: UUID, tmp_path: Path) -> dict[str, Any]:
     with _client(gateway_stack, user) as c:
         voice = _uploaded(c, tone_wav(tmp_path / "v.wav", 2.0))
         bed = _uploaded(c, tone_wav(tmp_path / "b.wav", 2.0))
-    body = {"voice_upload_id": voice, "background_upload_id": bed, "target_languages": ["es"]}
+    return {"voice_upload_id": voice, "background_upload_id": bed, "target_languages": ["es"]}
+
+
+def _submitted_at_once(
+    gateway_stack: DevStack, user: UUID, bodies: list[dict[str, Any]], key: str
+) -> list[httpx.Response]:
+    """`bodies` posted to `/v1/jobs` all at once under one `Idempotency-Key`."""
     assert gateway_stack.settings.jwt_secret
     auth = {"Authorization": f"Bearer {mint_token(user, gateway_stack.settings.jwt_secret)}"}
 
@@ -89,13 +92,18 @@ def test_concurrent_submissions_with_one_idempotency_key_make_one_job(
             base_url=gateway_stack.settings.gateway_url, timeout=30, headers=auth
         ) as ac:
             return await asyncio.gather(
-                *(
-                    ac.post("/v1/jobs", json=body, headers={"Idempotency-Key": "race-1"})
-                    for _ in range(8)
-                )
+                *(ac.post("/v1/jobs", json=b, headers={"Idempotency-Key": key}) for b in bodies)
             )
 
-    answers = asyncio.run(race())
+    return asyncio.run(race())
+
+
+def test_concurrent_submissions_with_one_idempotency_key_make_one_job(
+    gateway_stack: DevStack, tmp_path: Path
+) -> None:
+    user = uuid4()
+    body = _stems(gateway_stack, user, tmp_path)
+    answers = _submitted_at_once(gateway_stack, user, [body] * 8, "race-1")
     statuses = sorted(r.status_code for r in answers)
     assert statuses.count(202) == 1 and set(statuses) <= {200, 202}, [
         (r.status_code, r.text[:200]) for r in answers
@@ -107,34 +115,10 @@ def test_concurrent_submissions_of_different_bodies_under_one_key(
     gateway_stack: DevStack, tmp_path: Path
 ) -> None:
     user = uuid4()
-    with _client(gateway_stack, user) as c:
-        voice = _uploaded(c, tone_wav(tmp_path / "v.wav", 2.0))
-        bed = _uploaded(c, tone_wav(tmp_path / "b.wav", 2.0))
-    assert gateway_stack.settings.jwt_secret
-    auth = {"Authorization": f"Bearer {mint_token(user, gateway_stack.settings.jwt_secret)}"}
+    body = _stems(gateway_stack, user, tmp_path)
     levels = [-16.0, -18.0, -20.0, -23.0, -26.0, -30.0]
-
-    async def race() -> list[httpx.Response]:
-        async with httpx.AsyncClient(
-            base_url=gateway_stack.settings.gateway_url, timeout=30, headers=auth
-        ) as ac:
-            return await asyncio.gather(
-                *(
-                    ac.post(
-                        "/v1/jobs",
-                        json={
-                            "voice_upload_id": voice,
-                            "background_upload_id": bed,
-                            "target_languages": ["es"],
-                            "options": {"loudness_target_lufs": level},
-                        },
-                        headers={"Idempotency-Key": "race-2"},
-                    )
-                    for level in levels
-                )
-            )
-
-    answers = asyncio.run(race())
+    bodies = [{**body, "options": {"loudness_target_lufs": level}} for level in levels]
+    answers = _submitted_at_once(gateway_stack, user, bodies, "race-2")
     statuses = sorted(r.status_code for r in answers)
     assert statuses.count(202) == 1 and statuses.count(422) == len(levels) - 1, [
         (r.status_code, r.text[:200]) for r in answers

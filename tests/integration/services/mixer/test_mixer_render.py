@@ -17,7 +17,7 @@ from libs.storage.keys import job_prefix
 from services.mixer.engine import FfmpegMixEngine, MixOptions
 from services.mixer.handler import Mixer
 from tests.support.builders import recorded
-from tests.support.dub_checks import aac_decoded_frames, declared_frames
+from tests.support.dub_lengths import aac_decoded_frames, declared_frames
 from tests.support.samples import ENGLISH, FRENCH
 from tests.support.stages import STEM_SECONDS, all_keys, attempt, blob_store, chain, only, stored
 
